@@ -1,0 +1,7 @@
+"""admin views (filled in by the admin work)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,180 @@
+"""create_app(settings): the FastAPI application, its routers, middleware and error pages."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import secrets
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import text
+
+from walletdesk import __version__
+from walletdesk.config import Settings
+from walletdesk.db import make_engine, make_sessionmaker
+from walletdesk.errors import DomainError
+from walletdesk.i18n import Translator, gettext
+from walletdesk.web import deps
+
+log = logging.getLogger("walletdesk")
+WEB_DIR = Path(__file__).parent / "web"
+
+# Each module defines `router`; the order decides which of two equal paths wins.
+ROUTER_MODULES = (
+    "walletdesk.identity.api",
+    "walletdesk.identity.views",
+    "walletdesk.helpcenter.api",
+    "walletdesk.helpcenter.views",
+    "walletdesk.cases.api",
+    "walletdesk.cases.views",
+    "walletdesk.admin.views",
+)
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    ),
+}
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    settings.ensure_dirs()
+    settings.signing_key()
+    engine = make_engine(settings.db_url)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="walletdesk",
+        version=__version__,
+        lifespan=lifespan,
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.templates = _templates()
+    app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
+    _install_middleware(app, settings)
+    _install_error_handlers(app)
+    for name in ROUTER_MODULES:
+        app.include_router(importlib.import_module(name).router)
+
+    @app.get("/healthz", tags=["meta"])
+    def healthz() -> dict[str, str]:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        return {"status": "ok", "version": __version__}
+
+    return app
+
+
+def _templates() -> Jinja2Templates:
+    templates = Jinja2Templates(directory=WEB_DIR / "templates")
+    templates.env.globals["csrf_token"] = deps.csrf_token_for
+    return templates
+
+
+def _install_middleware(app: FastAPI, settings: Settings) -> None:
+    @app.middleware("http")
+    async def csrf_seed_and_headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        seed = request.cookies.get(deps.CSRF_COOKIE)
+        fresh = not seed or len(seed) != 43
+        request.state.csrf_seed = secrets.token_urlsafe(32) if fresh else seed
+        response = await call_next(request)
+        if fresh:
+            response.set_cookie(
+                deps.CSRF_COOKIE,
+                request.state.csrf_seed,
+                httponly=True,
+                samesite="lax",
+                secure=settings.cookie_secure,
+            )
+        lang = request.query_params.get("lang")
+        if lang in ("zh", "en") and not request.url.path.startswith("/api/"):
+            response.set_cookie(deps.LANG_COOKIE, lang, samesite="lax", max_age=365 * 86400)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+
+def _lang_of(request: Request) -> str:
+    return getattr(request.state, "lang", None) or request.app.state.settings.default_lang
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _error_response(request: Request, status: int, code: str, message: str, field: str | None):
+    if _is_api(request):
+        body = {"error": {"code": code, "message": message, "field": field}}
+        return JSONResponse(body, status_code=status)
+    if status == 401:
+        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+    lang = _lang_of(request)
+    ctx = getattr(request.state, "ctx", None)
+    return request.app.state.templates.TemplateResponse(
+        request,
+        "error.html",
+        {"ctx": ctx, "lang": lang, "_": Translator(lang), "status": status, "message": message},
+        status_code=status,
+    )
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def domain_error(request: Request, exc: DomainError) -> Response:
+        message = gettext(_lang_of(request), exc.message, **exc.params)
+        return _error_response(request, exc.status, exc.code, message, exc.field)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        lang = _lang_of(request)
+        first = exc.errors()[0] if exc.errors() else {}
+        loc = [str(part) for part in first.get("loc", ()) if part not in ("body", "query", "path")]
+        field = ".".join(loc) or None
+        kind = (
+            "This field is required."
+            if first.get("type") == "missing"
+            else "This value is not valid."
+        )
+        message = gettext(lang, kind)
+        if field:
+            message = gettext(lang, "{field}: {message}", field=field, message=message)
+        return _error_response(request, 422, "validation_failed", message, field)
+
+    @app.exception_handler(404)
+    async def not_found(request: Request, exc: Exception) -> Response:
+        return _error_response(
+            request, 404, "not_found", gettext(_lang_of(request), "Not found."), None
+        )
+
+    @app.exception_handler(405)
+    async def not_allowed(request: Request, exc: Exception) -> Response:
+        message = gettext(_lang_of(request), "This method is not allowed here.")
+        return _error_response(request, 405, "method_not_allowed", message, None)
+
+    @app.exception_handler(Exception)
+    async def crash(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        message = gettext(_lang_of(request), "Something went wrong on our side. Please try again.")
+        return _error_response(request, 500, "internal_error", message, None)

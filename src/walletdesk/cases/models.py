@@ -1,0 +1,1 @@
+"""Case tables (filled in by the cases work)."""

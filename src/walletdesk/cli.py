@@ -1,0 +1,99 @@
+"""The `walletdesk` command: demo, serve, migrate, kb, ledger and friends."""
+
+from __future__ import annotations
+
+import json
+
+import typer
+import uvicorn
+from rich.console import Console
+from rich.table import Table
+
+from walletdesk.config import Settings
+from walletdesk.db import make_engine, make_sessionmaker, session_scope
+from walletdesk.migrations import upgrade
+
+app = typer.Typer(help="walletdesk: customer service for a digital wallet.", no_args_is_help=True)
+kb_app = typer.Typer(help="The help-center knowledge base.")
+app.add_typer(kb_app, name="kb")
+console = Console()
+
+
+def _settings() -> Settings:
+    settings = Settings()
+    settings.ensure_dirs()
+    return settings
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database schema up to date (Alembic)."""
+    settings = _settings()
+    upgrade(settings.db_url)
+    console.print(f"[green]migrated[/green] {settings.db_url}")
+
+
+@app.command()
+def seed() -> None:
+    """Create the demo people, the knowledge base and sample cases (idempotent)."""
+    from walletdesk.demo import logins_path, seed_demo
+
+    settings = _settings()
+    engine = make_engine(settings.db_url)
+    with session_scope(make_sessionmaker(engine)) as db:
+        logins = seed_demo(db, settings=settings)
+    engine.dispose()
+    table = Table(title="Demo logins (also in " + str(logins_path(settings)) + ")")
+    for column in ("role", "login", "password"):
+        table.add_column(column)
+    for row in logins:
+        table.add_row(row["role"], row["login"], row["password"])
+    console.print(table)
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    port: int = typer.Option(8000, help="Port to listen on."),
+    workers: int = typer.Option(
+        1, help="Worker processes (use PostgreSQL and Redis for more than one)."
+    ),
+) -> None:
+    """Serve the web app and the API."""
+    uvicorn.run(
+        "walletdesk.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+    )
+
+
+@app.command()
+def demo(
+    host: str = typer.Option("127.0.0.1"),
+    port: int = typer.Option(8000),
+) -> None:
+    """Migrate, seed the demo data, print the logins and serve."""
+    migrate()
+    seed()
+    console.print(f"Serving on [bold]http://{host}:{port}[/bold] — help center at /help")
+    serve(host=host, port=port, workers=1)
+
+
+@kb_app.command("load")
+def kb_load() -> None:
+    """Import the bundled help articles (new topics only; admins' edits are kept)."""
+    from walletdesk.helpcenter import service as helpcenter
+
+    settings = _settings()
+    engine = make_engine(settings.db_url)
+    with session_scope(make_sessionmaker(engine)) as db:
+        count = helpcenter.load_knowledge_base(db)
+    engine.dispose()
+    console.print(json.dumps({"articles_loaded": count}))
+
+
+if __name__ == "__main__":
+    app()

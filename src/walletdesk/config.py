@@ -1,0 +1,58 @@
+"""Settings: every WALLETDESK_* variable, read once into one object.
+
+Nothing reads the environment at import time; `create_app(settings)` and the CLI pass it on.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="WALLETDESK_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Path("var")
+    database_url: str = ""  # empty: SQLite file under data_dir
+    redis_url: str = ""  # empty: in-process fan-out
+    secret_key: str = ""  # empty: generated once and kept in data_dir/secret.key
+    base_url: str = "http://127.0.0.1:8000"
+    default_lang: str = "zh"
+    cookie_secure: bool = False  # set true behind HTTPS
+    session_hours: int = 12
+    api_token_hours: int = 24
+    upload_max_bytes: int = 5 * 1024 * 1024
+    login_max_failures: int = 5
+    login_lock_minutes: int = 30
+    login_throttle_per_minute: int = 10
+    timezone: str = "Asia/Shanghai"
+    brand: str = Field(default="WalletDesk")
+
+    @property
+    def db_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'walletdesk.db').resolve()}"
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.data_dir / "uploads"
+
+    def ensure_dirs(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.uploads_dir.mkdir(parents=True, exist_ok=True)
+
+    def signing_key(self) -> str:
+        """The configured secret, else one generated on first use and kept in the data dir."""
+        if self.secret_key:
+            return self.secret_key
+        self.ensure_dirs()
+        path = self.data_dir / "secret.key"
+        if not path.exists():
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        self.secret_key = path.read_text().strip()
+        return self.secret_key

@@ -1,0 +1,7 @@
+"""helpcenter api (filled in by the helpcenter work)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,1 @@
+"""Help-center tables (filled in by the help-center work)."""

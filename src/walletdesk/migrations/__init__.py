@@ -1,0 +1,29 @@
+"""Alembic migrations: the only way the schema is made."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+
+HERE = Path(__file__).parent
+
+# Every module that defines tables; env.py imports them so autogenerate sees the whole schema.
+MODEL_MODULES = (
+    "walletdesk.identity.models",
+    "walletdesk.helpcenter.models",
+    "walletdesk.cases.models",
+    "walletdesk.audit.models",
+)
+
+
+def alembic_config(url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(HERE))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def upgrade(url: str, revision: str = "heads") -> None:
+    command.upgrade(alembic_config(url), revision)

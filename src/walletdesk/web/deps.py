@@ -1,0 +1,152 @@
+"""What every request handler gets: the database session, the signed-in user, the language,
+CSRF checking and page rendering.
+
+The request owns the transaction: `get_db` commits after the handler returns, before the
+response is sent, and then runs after-commit callbacks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse
+from sqlalchemy.orm import Session
+
+from walletdesk.config import Settings
+from walletdesk.db import session_scope
+from walletdesk.errors import DomainError, Forbidden, Unauthorized
+from walletdesk.i18n import Translator, from_accept_language, normalize_lang
+from walletdesk.identity import service as identity
+from walletdesk.identity.models import User
+
+SESSION_COOKIE = "wd_session"
+CSRF_COOKIE = "wd_csrf"
+LANG_COOKIE = "wd_lang"
+UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    with session_scope(request.app.state.sessionmaker) as session:
+        yield session
+
+
+DB = Annotated[Session, Depends(get_db, scope="function")]
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+def csrf_token_for(request: Request) -> str:
+    """The form token: an HMAC of the browser's CSRF cookie (set by the middleware)."""
+    seed: str = request.state.csrf_seed
+    key = request.app.state.settings.signing_key().encode()
+    return hmac.new(key, seed.encode(), hashlib.sha256).hexdigest()
+
+
+def csrf_valid(request: Request, token: str | None) -> bool:
+    return bool(token) and hmac.compare_digest(csrf_token_for(request), token or "")
+
+
+@dataclass
+class Ctx:
+    request: Request
+    db: Session
+    settings: Settings
+    user: User | None
+    lang: str
+    via_token: bool
+
+    @property
+    def _(self) -> Translator:
+        return Translator(self.lang)
+
+    @property
+    def ip(self) -> str:
+        return client_ip(self.request)
+
+    def require(self, *roles: str) -> User:
+        return identity.require(self.user, *roles)
+
+    async def form(self) -> dict[str, Any]:
+        """The submitted form, after checking its CSRF token."""
+        form = await self.request.form()
+        if not csrf_valid(self.request, str(form.get("csrf_token") or "")):
+            raise Forbidden("Your form expired. Please reload the page and try again.", code="csrf")
+        return dict(form)
+
+    def authenticate(self, *, login: str, password: str) -> User:
+        try:
+            return identity.authenticate(
+                self.db, settings=self.settings, login=login, password=password, ip=self.ip
+            )
+        except DomainError:
+            self.db.commit()  # the failed attempt counts towards throttling and the lock
+            raise
+
+    def render(self, template: str, status_code: int = 200, **values: Any) -> HTMLResponse:
+        templates = self.request.app.state.templates
+        return templates.TemplateResponse(
+            self.request, template, {"ctx": self, **values}, status_code=status_code
+        )
+
+    def url(self, path: str, **query: Any) -> str:
+        params = {k: v for k, v in query.items() if v not in (None, "")}
+        return path + ("?" + urlencode(params) if params else "")
+
+
+def _current_user(request: Request, db: Session) -> tuple[User | None, bool]:
+    auth = request.headers.get("authorization", "")
+    if auth.lower().startswith("bearer "):
+        row = identity.resolve_session(db, token=auth[7:].strip(), kind="api")
+        if row is None:
+            raise Unauthorized("The access token is invalid or expired.", code="bad_token")
+        return row.user, True
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        row = identity.resolve_session(db, token=cookie, kind="web")
+        if row is not None:
+            return row.user, False
+    return None, False
+
+
+def _language(request: Request, user: User | None) -> str:
+    settings: Settings = request.app.state.settings
+    return (
+        normalize_lang(request.query_params.get("lang"))
+        or normalize_lang(request.cookies.get(LANG_COOKIE))
+        or (user.lang if user is not None else None)
+        or (
+            from_accept_language(request.headers.get("accept-language"))
+            if request.url.path.startswith("/api/")
+            else None
+        )
+        or settings.default_lang
+    )
+
+
+def get_ctx(request: Request, db: DB) -> Ctx:
+    user, via_token = _current_user(request, db)
+    lang = _language(request, user)
+    request.state.lang = lang
+    ctx = Ctx(request, db, request.app.state.settings, user, lang, via_token)
+    request.state.ctx = ctx
+    # A cookie-authenticated JSON call that changes state must carry the CSRF token as a header.
+    if (
+        request.method in UNSAFE
+        and request.url.path.startswith("/api/")
+        and user is not None
+        and not via_token
+        and not csrf_valid(request, request.headers.get("x-csrf-token"))
+    ):
+        raise Forbidden("Missing or invalid CSRF token.", code="csrf")
+    return ctx
+
+
+Context = Annotated[Ctx, Depends(get_ctx)]

@@ -1,0 +1,1 @@
+/* Progressive enhancement; every page works without it. */
