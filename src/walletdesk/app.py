@@ -85,8 +85,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
+def _template_globals(request: Request) -> dict[str, object]:
+    """`_` and `lang` in every template, from the language chosen for this request."""
+    lang = _lang_of(request)
+    return {"_": Translator(lang), "lang": lang}
+
+
 def _templates() -> Jinja2Templates:
-    templates = Jinja2Templates(directory=WEB_DIR / "templates")
+    templates = Jinja2Templates(
+        directory=WEB_DIR / "templates", context_processors=[_template_globals]
+    )
     templates.env.globals["csrf_token"] = deps.csrf_token_for
     return templates
 
@@ -130,12 +138,11 @@ def _error_response(request: Request, status: int, code: str, message: str, fiel
         return JSONResponse(body, status_code=status)
     if status == 401:
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
-    lang = _lang_of(request)
     ctx = getattr(request.state, "ctx", None)
     return request.app.state.templates.TemplateResponse(
         request,
         "error.html",
-        {"ctx": ctx, "lang": lang, "_": Translator(lang), "status": status, "message": message},
+        {"ctx": ctx, "status": status, "message": message},
         status_code=status,
     )
 
