@@ -1,0 +1,104 @@
+"""A live walletdesk (uvicorn in a thread, seeded demo data) and a real headless Chromium.
+
+Chromium is Debian's (/usr/bin/chromium, installed by `make test`), driven by Playwright.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from walletdesk.app import create_app
+from walletdesk.config import Settings
+from walletdesk.db import make_engine, make_sessionmaker, session_scope
+from walletdesk.demo import seed_demo
+from walletdesk.migrations import upgrade
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+pytestmark = pytest.mark.browser
+
+
+@dataclass
+class LiveServer:
+    url: str
+    settings: Settings
+    logins: dict[str, dict[str, str]]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    data_dir = tmp_path_factory.mktemp("live")
+    settings = Settings(data_dir=data_dir, secret_key="browser-tests", _env_file=None)  # type: ignore[call-arg]
+    settings.ensure_dirs()
+    upgrade(settings.db_url)
+    engine = make_engine(settings.db_url)
+    with session_scope(make_sessionmaker(engine)) as db:
+        seed_demo(db, settings=settings)
+    engine.dispose()
+    logins = {row["role"]: row for row in json.loads((data_dir / "demo-logins.json").read_text())}
+    port = _free_port()
+    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("live server did not start")
+        time.sleep(0.05)
+    yield LiveServer(url=f"http://127.0.0.1:{port}", settings=settings, logins=logins)
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Chromium is missing: run `make test` (it installs Debian's chromium)")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
+    context = browser.new_context(base_url=live_server.url, locale="zh-CN")
+    pg = context.new_page()
+    pg.set_default_timeout(15_000)
+    yield pg
+    context.close()
+
+
+def sign_in_as(page: Page, live: LiveServer, role: str) -> None:
+    creds = live.logins[role]
+    page.goto("/login")
+    page.fill("#login", creds["login"])
+    page.fill("#password", creds["password"])
+    page.click("form.form button[type=submit]")
+    page.wait_for_load_state("networkidle")
