@@ -8,6 +8,7 @@ import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -18,7 +19,7 @@ from sqlalchemy import text
 
 from walletdesk import __version__
 from walletdesk.config import Settings
-from walletdesk.db import make_engine, make_sessionmaker
+from walletdesk.db import make_engine, make_sessionmaker, session_scope
 from walletdesk.errors import DomainError
 from walletdesk.i18n import Translator, gettext
 from walletdesk.web import deps
@@ -125,7 +126,19 @@ def _install_middleware(app: FastAPI, settings: Settings) -> None:
 
 
 def _lang_of(request: Request) -> str:
-    return getattr(request.state, "lang", None) or request.app.state.settings.default_lang
+    lang = getattr(request.state, "lang", None)
+    return lang if lang else deps.language_of(request, None)
+
+
+def _error_page_ctx(request: Request) -> deps.Ctx | None:
+    """For pages no route matched: who is signed in, so the error page keeps their menu."""
+    try:
+        with session_scope(request.app.state.sessionmaker) as db:
+            user, via_token = deps.current_user(request, db)
+            settings = request.app.state.settings
+            return deps.Ctx(request, db, settings, user, _lang_of(request), via_token)
+    except DomainError:
+        return None
 
 
 def _is_api(request: Request) -> bool:
@@ -137,8 +150,9 @@ def _error_response(request: Request, status: int, code: str, message: str, fiel
         body = {"error": {"code": code, "message": message, "field": field}}
         return JSONResponse(body, status_code=status)
     if status == 401:
-        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
-    ctx = getattr(request.state, "ctx", None)
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?{urlencode({'next': target})}", status_code=303)
+    ctx = getattr(request.state, "ctx", None) or _error_page_ctx(request)
     return request.app.state.templates.TemplateResponse(
         request,
         "error.html",

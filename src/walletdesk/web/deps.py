@@ -101,7 +101,7 @@ class Ctx:
         return path + ("?" + urlencode(params) if params else "")
 
 
-def _current_user(request: Request, db: Session) -> tuple[User | None, bool]:
+def current_user(request: Request, db: Session) -> tuple[User | None, bool]:
     auth = request.headers.get("authorization", "")
     if auth.lower().startswith("bearer "):
         row = identity.resolve_session(db, token=auth[7:].strip(), kind="api")
@@ -116,7 +116,7 @@ def _current_user(request: Request, db: Session) -> tuple[User | None, bool]:
     return None, False
 
 
-def _language(request: Request, user: User | None) -> str:
+def language_of(request: Request, user: User | None) -> str:
     settings: Settings = request.app.state.settings
     return (
         normalize_lang(request.query_params.get("lang"))
@@ -132,8 +132,8 @@ def _language(request: Request, user: User | None) -> str:
 
 
 def get_ctx(request: Request, db: DB) -> Ctx:
-    user, via_token = _current_user(request, db)
-    lang = _language(request, user)
+    user, via_token = current_user(request, db)
+    lang = language_of(request, user)
     request.state.lang = lang
     ctx = Ctx(request, db, request.app.state.settings, user, lang, via_token)
     request.state.ctx = ctx
