@@ -36,6 +36,7 @@ ROUTER_MODULES = (
     "walletdesk.cases.api",
     "walletdesk.cases.views",
     "walletdesk.admin.views",
+    "walletdesk.safety.api",
 )
 
 SECURITY_HEADERS = {
