@@ -11,8 +11,9 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
+from typing import Any
 
 import jieba
 import yaml
@@ -36,22 +37,6 @@ _CONTRACTIONS = (
     (re.compile(r"'(s|re|ll|ve|m|d)\b"), ""),
 )
 
-EN_STOPWORDS = frozenset(
-    """a an the and or but if of to in on at by for from with about into onto as is are was were
-    be been being am do does did done doing have has had having i me my mine we us our you your
-    yours he she it its they them their this that these those there here what which who whom
-    whose how why when where will would shall should can could may might must cannot not no
-    never so too very just still yet also already again please thanks thank hi hello hey ok okay
-    get got any some all more only up out than then now really one s t also walletdesk""".split()
-)
-ZH_STOPWORDS = frozenset(
-    """的 了 吗 呢 吧 啊 呀 哦 嘛 么 我 你 您 他 她 它 我们 你们 他们 是 在 有 和 与 及 或 也 都 就 还
-    又 才 把 被 给 让 对 从 向 到 为 为什么 什么 怎么 怎么办 怎样 怎么样 如何 哪里 哪儿 哪 哪个 哪些
-    请问 请 一下 一直 已经 可以 能 能不能 会 要 想 需要 这 那 这个 那个 这样 一个 个 之 后 前 时 中
-    上 下 里 得 地 着 过 呗 啦 嗯 没 没有 不 是不是 有没有 吗 该 怎 么样 多 好 很 非常 自己的 walletdesk
-    钱包""".split()
-)
-
 
 @dataclass(frozen=True)
 class Lexicon:
@@ -61,8 +46,14 @@ class Lexicon:
     en_variants: dict[str, tuple[str, ...]]
     zh_terms: dict[str, frozenset[str]]  # word -> concepts (and "!offtopic"/"!brand" marks)
     en_terms: dict[tuple[str, ...], frozenset[str]]  # stemmed phrase -> concepts and marks
+    # The same phrases word for word: matched first, so that "locked" (a state) and "lock"
+    # (an action) can mean different things although they share a stem.
+    en_exact: dict[tuple[str, ...], frozenset[str]]
     zh_max_len: int
     en_max_len: int
+    zh_stopwords: frozenset[str]
+    en_stopwords: frozenset[str]
+    objects: frozenset[str]  # "~concept" names of the object concepts
 
 
 @dataclass
@@ -73,8 +64,9 @@ class Analysis:
     concepts: list[str] = field(default_factory=list)  # "~concept" terms, repeated per mention
     marks: set[str] = field(default_factory=set)  # "!offtopic", "!brand"
     corrected: set[str] = field(default_factory=set)  # terms that came from a typo correction
-    cjk_chars: int = 0
-    latin_words: int = 0
+    in_concepts: set[str] = field(default_factory=set)  # terms whose meaning a concept carries
+    zh_words: list[str] = field(default_factory=list)  # segmented words, for the corrector
+    en_words: list[str] = field(default_factory=list)  # unstemmed words, for the corrector
 
 
 @cache
@@ -127,11 +119,22 @@ def clean(text: str) -> str:
     """Lowercase Simplified half-width text with the lexicon's spelling variants applied."""
     text = _basic_clean(text)
     if _CJK.search(text):
-        text = _converter().convert(text)
+        if _maybe_traditional(text):
+            text = _converter().convert(text)
         for wrong, right in _sorted_zh_variants():
             if wrong in text:
                 text = text.replace(wrong, right)
     return text
+
+
+def _maybe_traditional(text: str) -> bool:
+    # GB2312 holds the common Simplified characters and hardly any Traditional-only ones, so
+    # text it can encode needs no conversion; this skips the slow converter for most text.
+    try:
+        text.encode("gb2312")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _basic_clean(text: str) -> str:
@@ -150,8 +153,28 @@ def _sorted_zh_variants() -> tuple[tuple[str, str], ...]:
     return tuple(sorted(variants.items(), key=lambda kv: -len(kv[0])))
 
 
+def segment(text: str) -> list[str]:
+    """Words of a Chinese text (jieba with the lexicon's words added)."""
+    return [w for w in _tokenizer().cut(text, HMM=False) if w.strip()]
+
+
+def lexicon_english_words() -> set[str]:
+    """The single English words of the lexicon, so that typos can be corrected towards them."""
+    data = _read_lexicon_file()
+    words: set[str] = set()
+    for terms in (*data["concepts"].values(), data["offtopic"], data["brands"]):
+        for phrase in terms.get("en", []):
+            words.update(re.findall(r"[a-z]+", _basic_clean(str(phrase))))
+    return words
+
+
+@lru_cache(maxsize=8192)
 def pinyin_key(word: str) -> str:
     return " ".join(lazy_pinyin(word))
+
+
+def _is_cjk(word: str) -> bool:
+    return all(_CJK.match(ch) for ch in word)
 
 
 class Corrector:
@@ -166,10 +189,11 @@ class Corrector:
         self.en_known = en_words
         self._en_list = list(en_words)
         self._cache: dict[str, str] = {}
+        words = sorted((w for w in self.zh_known if 2 <= len(w) <= 4 and _is_cjk(w)), key=len)
+        syllables = iter(lazy_pinyin(words))  # one call: far faster than one per word
         homophones: dict[str, str] = {}
-        for word in sorted(self.zh_known, key=len):
-            if 2 <= len(word) <= 4:
-                homophones.setdefault(pinyin_key(word), word)
+        for word in words:
+            homophones.setdefault(" ".join(next(syllables) for _ in word), word)
         self.homophones = homophones
 
     def english(self, word: str) -> str:
@@ -191,7 +215,7 @@ class Corrector:
 
     def chinese(self, run: str) -> str:
         """Replace unknown words of a CJK run by known words that sound the same."""
-        words = list(_tokenizer().cut(run))
+        words = list(_tokenizer().cut(run, HMM=False))
         out: list[str] = []
         i = 0
         while i < len(words):
@@ -232,37 +256,40 @@ def analyze(text: str, corrector: Corrector | None = None) -> Analysis:
 
 
 def _analyze_cjk(run: str, corrector: Corrector | None, result: Analysis) -> None:
-    result.cjk_chars += len(run)
     if corrector is not None:
         fixed = corrector.chinese(run)
         if fixed != run:
-            before = set(_tokenizer().cut_for_search(run))
-            result.corrected.update(set(_tokenizer().cut_for_search(fixed)) - before)
+            before = set(_tokenizer().cut_for_search(run, HMM=False))
+            result.corrected.update(set(_tokenizer().cut_for_search(fixed, HMM=False)) - before)
             run = fixed
-    result.terms.extend(
-        w for w in _tokenizer().cut_for_search(run) if w not in ZH_STOPWORDS and w.strip()
-    )
-    _match_zh_terms(run, result)
+    words = [w for w in _tokenizer().cut_for_search(run, HMM=False) if w.strip()]
+    result.terms.extend(w for w in words if w not in load_lexicon().zh_stopwords)
+    result.zh_words.extend(w for w in words if len(w) > 1)
+    matched = _match_zh_terms(run, result)
+    result.in_concepts.update(w for w in words if any(w in m for m in matched))
 
 
-def _match_zh_terms(run: str, result: Analysis) -> None:
+def _match_zh_terms(run: str, result: Analysis) -> list[str]:
     # Longest match first at each position, so 支付宝 is a brand and not 支付 (pay).
     lexicon = load_lexicon()
+    matched: list[str] = []
     i = 0
     while i < len(run):
         for n in range(min(lexicon.zh_max_len, len(run) - i), 1, -1):
             labels = lexicon.zh_terms.get(run[i : i + n])
             if labels:
-                _add_labels(labels, result)
+                if _add_labels(labels, result):
+                    matched.append(run[i : i + n])
                 i += n
                 break
         else:
             i += 1
+    return matched
 
 
 def _english_words(run: str, corrector: Corrector | None, result: Analysis) -> list[str]:
     words: list[str] = []
-    for raw in re.split(r"'", run):
+    for raw in run.split("'"):
         word = raw.replace("-", "")
         if not word:
             continue
@@ -275,44 +302,54 @@ def _english_words(run: str, corrector: Corrector | None, result: Analysis) -> l
 
 
 def _analyze_english(words: list[str], result: Analysis) -> None:
-    result.latin_words += len(words)
+    result.en_words.extend(w for w in words if w.isalpha())
     stems = [stem(w) for w in words]
-    result.terms.extend(s for w, s in zip(words, stems, strict=True) if w not in EN_STOPWORDS)
     lexicon = load_lexicon()
+    result.terms.extend(
+        s for w, s in zip(words, stems, strict=True) if w not in lexicon.en_stopwords
+    )
     i = 0
     while i < len(stems):
         for n in range(min(lexicon.en_max_len, len(stems) - i), 0, -1):
-            labels = lexicon.en_terms.get(tuple(stems[i : i + n]))
+            labels = lexicon.en_exact.get(tuple(words[i : i + n])) or lexicon.en_terms.get(
+                tuple(stems[i : i + n])
+            )
             if labels:
-                _add_labels(labels, result)
+                if _add_labels(labels, result):
+                    result.in_concepts.update(stems[i : i + n])
                 i += n
                 break
         else:
             i += 1
 
 
-def _add_labels(labels: frozenset[str], result: Analysis) -> None:
+def _add_labels(labels: frozenset[str], result: Analysis) -> bool:
+    """Record a lexicon match; True when it carries a concept (not only a mark)."""
     for label in labels:
         if label.startswith("!"):
             result.marks.add(label)
         else:
             result.concepts.append(CONCEPT_PREFIX + label)
+    return any(not label.startswith("!") for label in labels)
 
 
-def english_stems(phrase: str) -> tuple[str, ...]:
-    """A lexicon phrase as the stem sequence that analyze() produces for it."""
+def english_words(phrase: str) -> tuple[str, ...]:
+    """A lexicon phrase as the word sequence that analyze() sees (variants applied).
+
+    Reads the variants from the file, not load_lexicon(): it is called while that is built.
+    """
     words: list[str] = []
     variants = _read_lexicon_file()["variants"]["en"]
     for run in _CJK_OR_WORD.findall(_basic_clean(phrase)):
         for raw in run.split("'"):
             word = raw.replace("-", "")
             words.extend(str(variants.get(word, word)).split())
-    return tuple(stem(w) for w in words)
+    return tuple(words)
 
 
 @cache
-def _read_lexicon_file() -> dict:  # type: ignore[type-arg]
-    data: dict = yaml.safe_load(LEXICON_PATH.read_text("utf-8"))  # type: ignore[type-arg]
+def _read_lexicon_file() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load(LEXICON_PATH.read_text("utf-8"))
     return data
 
 
@@ -321,6 +358,7 @@ def load_lexicon() -> Lexicon:
     data = _read_lexicon_file()
     zh_terms: dict[str, set[str]] = {}
     en_terms: dict[tuple[str, ...], set[str]] = {}
+    en_exact: dict[tuple[str, ...], set[str]] = {}
 
     def add(label: str, zh: Iterable[str], en: Iterable[str]) -> None:
         for word in zh:
@@ -329,9 +367,10 @@ def load_lexicon() -> Lexicon:
                 continue
             zh_terms.setdefault(_clean_zh_term(str(word), data), set()).add(label)
         for phrase in en:
-            stems = english_stems(str(phrase))
-            if stems:
-                en_terms.setdefault(stems, set()).add(label)
+            words = english_words(str(phrase))
+            if words:
+                en_exact.setdefault(words, set()).add(label)
+                en_terms.setdefault(tuple(map(stem, words)), set()).add(label)
 
     for name, terms in data["concepts"].items():
         add(name, terms.get("zh", []), terms.get("en", []))
@@ -342,12 +381,16 @@ def load_lexicon() -> Lexicon:
         en_variants={str(k): tuple(str(v).split()) for k, v in data["variants"]["en"].items()},
         zh_terms={k: frozenset(v) for k, v in zh_terms.items()},
         en_terms={k: frozenset(v) for k, v in en_terms.items()},
+        en_exact={k: frozenset(v) for k, v in en_exact.items()},
         zh_max_len=max(map(len, zh_terms)),
         en_max_len=max(map(len, en_terms)),
+        zh_stopwords=frozenset(map(str, data["stopwords"]["zh"])),
+        en_stopwords=frozenset(map(str, data["stopwords"]["en"])),
+        objects=frozenset(CONCEPT_PREFIX + str(name) for name in data["objects"]),
     )
 
 
-def _clean_zh_term(word: str, data: dict) -> str:  # type: ignore[type-arg]
+def _clean_zh_term(word: str, data: dict[str, Any]) -> str:
     # Lexicon words go through the same variants as text, so 帐户 in the lexicon still matches.
     word = unicodedata.normalize("NFKC", word).lower()
     for wrong, right in sorted(data["variants"]["zh"].items(), key=lambda kv: -len(str(kv[0]))):
