@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from walletdesk.app import create_app
 from walletdesk.config import Settings
-from walletdesk.db import Base, make_engine, session_scope
+from walletdesk.db import make_engine, session_scope
 from walletdesk.identity import service as identity
 from walletdesk.identity.models import User
 from walletdesk.migrations import upgrade
@@ -52,8 +52,13 @@ def pg_url(worker_id: str) -> Iterator[str]:
 
 def _truncate_all(url: str) -> None:
     engine = make_engine(url)
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
     with engine.begin() as conn:
+        tables = conn.execute(
+            text(
+                "SELECT string_agg(format('%I', tablename), ', ') FROM pg_tables"
+                " WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
+            )
+        ).scalar_one()
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     engine.dispose()
 

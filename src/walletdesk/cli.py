@@ -12,10 +12,12 @@ from rich.table import Table
 from walletdesk.config import Settings
 from walletdesk.db import make_engine, make_sessionmaker, session_scope
 from walletdesk.migrations import upgrade
+from walletdesk.wallet.cli import ledger_app
 
 app = typer.Typer(help="walletdesk: customer service for a digital wallet.", no_args_is_help=True)
 kb_app = typer.Typer(help="The help-center knowledge base.")
 app.add_typer(kb_app, name="kb")
+app.add_typer(ledger_app, name="ledger")
 console = Console()
 
 

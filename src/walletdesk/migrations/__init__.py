@@ -15,6 +15,7 @@ MODEL_MODULES = (
     "walletdesk.helpcenter.models",
     "walletdesk.cases.models",
     "walletdesk.audit.models",
+    "walletdesk.wallet.models",
 )
 
 
