@@ -132,7 +132,7 @@ def _lang_of(request: Request) -> str:
 
 
 def _error_page_ctx(request: Request) -> deps.Ctx | None:
-    """For pages no route matched: who is signed in, so the error page keeps their menu."""
+    """Who is signed in, so the error page keeps their menu and language."""
     try:
         with session_scope(request.app.state.sessionmaker) as db:
             user, via_token = deps.current_user(request, db)
@@ -153,7 +153,9 @@ def _error_response(request: Request, status: int, code: str, message: str, fiel
     if status == 401:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?{urlencode({'next': target})}", status_code=303)
-    ctx = getattr(request.state, "ctx", None) or _error_page_ctx(request)
+    # The handler's session was rolled back and closed, which expired its objects (ctx.user):
+    # load who is signed in afresh.
+    ctx = _error_page_ctx(request)
     return request.app.state.templates.TemplateResponse(
         request,
         "error.html",
