@@ -1,1 +1,118 @@
-"""Case tables (filled in by the cases work)."""
+"""Case tables: the case with its structured details, its messages (replies and internal
+notes), its attachments and its timeline of typed events.
+
+Relationships never load lazily with SQL (`raise_on_sql`): list pages load what they show.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from walletdesk.db import Base, UTCDateTime, utcnow
+from walletdesk.identity.models import User
+
+NUMBER_PREFIX = "WD-"
+_NUMBER = re.compile(r"(?:WD-?|#)?0*(\d{1,9})", re.IGNORECASE)
+
+
+def case_number(case_id: int) -> str:
+    return f"{NUMBER_PREFIX}{case_id:06d}"
+
+
+def parse_case_number(text: str) -> int | None:
+    """`WD-000123`, `wd123`, `#123` and `000123` all name case 123."""
+    match = _NUMBER.fullmatch(text.strip())
+    return int(match.group(1)) if match else None
+
+
+class Case(Base):
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    category: Mapped[str] = mapped_column(String(32), index=True)
+    status: Mapped[str] = mapped_column(String(24), default="new", index=True)
+    priority: Mapped[str] = mapped_column(String(16), default="normal", index=True)
+    channel: Mapped[str] = mapped_column(String(16), default="portal")  # portal | api | ...
+    subject: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+    # Category-specific answers (registered_phone, occurred_at, transaction_id, ...).
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    amount_minor: Mapped[int | None] = mapped_column(BigInteger)
+    currency: Mapped[str | None] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+    customer: Mapped[User] = relationship(foreign_keys=[customer_id], lazy="raise_on_sql")
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id], lazy="raise_on_sql")
+
+    @property
+    def number(self) -> str:
+        return case_number(self.id)
+
+
+class CaseMessage(Base):
+    """A reply in the conversation, or (internal=True) a note that only staff ever see."""
+
+    __tablename__ = "case_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    body: Mapped[str] = mapped_column(Text)
+    internal: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    author: Mapped[User] = relationship(lazy="raise_on_sql")
+    attachments: Mapped[list[CaseAttachment]] = relationship(
+        lazy="raise_on_sql", order_by="CaseAttachment.id"
+    )
+
+
+class CaseAttachment(Base):
+    """A checked file kept under the uploads directory by a random name.
+
+    Attached to a message, or to the case itself (sent with the case or uploaded on its own);
+    it is internal exactly when its message is.
+    """
+
+    __tablename__ = "case_attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("case_messages.id", ondelete="CASCADE"), index=True
+    )
+    uploader_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    file_name: Mapped[str] = mapped_column(String(255))  # sanitised original name
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
+    content_type: Mapped[str] = mapped_column(String(64))
+    size_bytes: Mapped[int] = mapped_column()
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
+
+
+class CaseEvent(Base):
+    """One entry of the case timeline: who did what, when. `type` names the change
+    (open, reply, note, status, priority, assign, attach); `data` holds its particulars."""
+
+    __tablename__ = "case_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    type: Mapped[str] = mapped_column(String(32))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    actor: Mapped[User | None] = relationship(lazy="raise_on_sql")

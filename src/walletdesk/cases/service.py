@@ -1,11 +1,304 @@
-"""Case state changes (filled in by the cases work)."""
+"""Every change to a case: opening it, replies, internal notes, status, priority, assignee and
+files. Each change writes a timeline event, and for staff an audit entry, in the same transaction.
+
+Functions are keyword-only, check before they write, flush and never commit. Reads live in
+`queries` and file keeping in `attachments`; both are re-exported here.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from zoneinfo import ZoneInfo
+
 from sqlalchemy.orm import Session
 
+from walletdesk.cases import events, states
+from walletdesk.cases.attachments import Upload, add_attachment, check_files
+from walletdesk.cases.categories import Category, get_category
+from walletdesk.cases.models import Case, CaseAttachment, CaseMessage
+from walletdesk.cases.queries import (  # noqa: F401 (the read half of this service)
+    CaseFilter,
+    CasePage,
+    case_files,
+    conversation,
+    get_readable_attachment,
+    get_readable_case,
+    list_cases,
+    readable_cases,
+    timeline,
+)
+from walletdesk.cases.samples import DEMO_CUSTOMER, SAMPLE_CASES
+from walletdesk.cases.validation import CleanDetails, clean_body, clean_case
 from walletdesk.config import Settings
+from walletdesk.errors import Forbidden, NotFound, ValidationFailed
+from walletdesk.identity import service as identity
+from walletdesk.identity.models import User
+
+
+def check_new_case(
+    *,
+    category: str,
+    subject: str,
+    description: str,
+    fields: Mapping[str, str],
+    file_count: int,
+    settings: Settings,
+) -> tuple[Category, str, str, CleanDetails]:
+    """What `open_case` would store, or FormInvalid naming every field that needs fixing."""
+    kind = get_category(category)
+    subject, description, clean = clean_case(
+        category=kind,
+        subject=subject,
+        description=description,
+        values=fields,
+        file_count=file_count,
+        tz=ZoneInfo(settings.timezone),
+    )
+    return kind, subject, description, clean
+
+
+def open_case(
+    db: Session,
+    *,
+    customer: User,
+    category: str,
+    subject: str,
+    description: str,
+    fields: Mapping[str, str],
+    files: Sequence[Upload] = (),
+    settings: Settings,
+    channel: str = "portal",
+    ip: str = "",
+) -> Case:
+    """A new case of `customer`, with its files; nothing is written unless all of it is valid."""
+    if customer.role != "customer":
+        raise Forbidden("Cases are opened by customers.")
+    checked = check_files(files, settings=settings)
+    kind, subject, description, clean = check_new_case(
+        category=category,
+        subject=subject,
+        description=description,
+        fields=fields,
+        file_count=len(checked),
+        settings=settings,
+    )
+    case = Case(
+        customer=customer,
+        category=kind.key,
+        priority=kind.priority,
+        channel=channel,
+        subject=subject,
+        description=description,
+        details=clean.details,
+        amount_minor=clean.amount_minor,
+        currency=clean.currency,
+    )
+    db.add(case)
+    db.flush()
+    events.record(db, case=case, actor=customer, type="open", data={"category": kind.key}, ip=ip)
+    for file in checked:
+        add_attachment(db, case=case, uploader=customer, file=file, settings=settings, ip=ip)
+    db.flush()
+    return case
+
+
+def post_reply(
+    db: Session,
+    *,
+    case: Case,
+    author: User,
+    body: str,
+    files: Sequence[Upload] = (),
+    settings: Settings,
+    ip: str = "",
+) -> CaseMessage:
+    """A reply the customer sees. A customer's reply reopens a waiting or resolved case; the
+    first staff reply takes a new case into work."""
+    _check_participant(case, author)
+    if author.is_staff:
+        target = states.after_staff_reply(case.status)
+    else:
+        target = states.after_customer_reply(case.status)
+    message = _add_message(
+        db,
+        case=case,
+        author=author,
+        body=body,
+        files=files,
+        internal=False,
+        settings=settings,
+        ip=ip,
+    )
+    if target != case.status:
+        _set_status(db, case=case, actor=author, status=target, reason="reply", ip=ip)
+    db.flush()
+    return message
+
+
+def add_internal_note(
+    db: Session,
+    *,
+    case: Case,
+    author: User,
+    body: str,
+    files: Sequence[Upload] = (),
+    settings: Settings,
+    ip: str = "",
+) -> CaseMessage:
+    """A note for staff only; customers never see it or its files."""
+    _require_staff(author)
+    return _add_message(
+        db,
+        case=case,
+        author=author,
+        body=body,
+        files=files,
+        internal=True,
+        settings=settings,
+        ip=ip,
+    )
+
+
+def change_status(db: Session, *, case: Case, actor: User, status: str, ip: str = "") -> None:
+    _require_staff(actor)
+    if status == case.status:
+        return
+    states.check_transition(case.status, status)
+    _set_status(db, case=case, actor=actor, status=status, reason="", ip=ip)
+    db.flush()
+
+
+def set_priority(db: Session, *, case: Case, actor: User, priority: str, ip: str = "") -> None:
+    _require_staff(actor)
+    states.check_priority(priority)
+    states.ensure_not_closed(case.status)
+    if priority == case.priority:
+        return
+    data = {"from": case.priority, "to": priority}
+    case.priority = priority
+    events.record(db, case=case, actor=actor, type="priority", data=data, ip=ip)
+    db.flush()
+
+
+def assign_case(
+    db: Session, *, case: Case, actor: User, assignee_id: int | None, ip: str = ""
+) -> None:
+    """Give the case to a member of staff, or (None) back to the unassigned queue."""
+    _require_staff(actor)
+    states.ensure_not_closed(case.status)
+    if assignee_id == case.assignee_id:
+        return
+    assignee = _staff_member(db, assignee_id) if assignee_id is not None else None
+    previous = identity.get_user(db, user_id=case.assignee_id) if case.assignee_id else None
+    data = {
+        "from": previous.id if previous else None,
+        "from_name": previous.display_name if previous else "",
+        "to": assignee.id if assignee else None,
+        "to_name": assignee.display_name if assignee else "",
+    }
+    case.assignee = assignee
+    events.record(db, case=case, actor=actor, type="assign", data=data, ip=ip)
+    db.flush()
+
+
+def attach_files(
+    db: Session,
+    *,
+    case: Case,
+    uploader: User,
+    files: Sequence[Upload],
+    settings: Settings,
+    ip: str = "",
+) -> list[CaseAttachment]:
+    """Files added to the case on their own (not with a message); all checked before any is kept."""
+    _check_participant(case, uploader)
+    states.ensure_not_closed(case.status)
+    checked = check_files(files, settings=settings)
+    if not checked:
+        raise ValidationFailed("Choose at least one file.", field="attachments")
+    return [
+        add_attachment(db, case=case, uploader=uploader, file=file, settings=settings, ip=ip)
+        for file in checked
+    ]
+
+
+def _add_message(
+    db: Session,
+    *,
+    case: Case,
+    author: User,
+    body: str,
+    files: Sequence[Upload],
+    internal: bool,
+    settings: Settings,
+    ip: str,
+) -> CaseMessage:
+    text = clean_body(body)
+    checked = check_files(files, settings=settings)
+    message = CaseMessage(
+        case_id=case.id, author=author, body=text, internal=internal, attachments=[]
+    )
+    db.add(message)
+    db.flush()
+    kind = "note" if internal else "reply"
+    events.record(db, case=case, actor=author, type=kind, data={"message_id": message.id}, ip=ip)
+    for file in checked:
+        add_attachment(
+            db, case=case, uploader=author, file=file, settings=settings, message=message, ip=ip
+        )
+    db.flush()
+    return message
+
+
+def _set_status(db: Session, *, case: Case, actor: User, status: str, reason: str, ip: str) -> None:
+    data = {"from": case.status, "to": status}
+    if reason:
+        data["reason"] = reason
+    case.status = status
+    events.record(db, case=case, actor=actor, type="status", data=data, ip=ip)
+
+
+def _check_participant(case: Case, user: User) -> None:
+    if not user.is_staff and case.customer_id != user.id:
+        raise NotFound("This case does not exist or is not yours.", code="case_not_found")
+
+
+def _require_staff(user: User) -> None:
+    if not user.is_staff:
+        raise Forbidden()
+
+
+def _staff_member(db: Session, user_id: int) -> User:
+    try:
+        user = identity.get_user(db, user_id=user_id)
+    except NotFound:
+        user = None
+    if user is None or not user.is_staff or not user.is_active:
+        raise ValidationFailed("Choose a member of staff.", field="assignee_id")
+    return user
 
 
 def seed_demo_cases(db: Session, *, settings: Settings) -> None:
-    """Sample cases for the demo customer (idempotent)."""
+    """Sample cases for the demo customer, answered by the demo agent (idempotent: nothing
+    happens once the customer has any case)."""
+    try:
+        customer = identity.find_by_login(db, DEMO_CUSTOMER)
+    except ValidationFailed:
+        customer = None
+    if customer is None or db.scalar(readable_cases(db, user=customer).limit(1)) is not None:
+        return
+    agents = [u for u in identity.list_staff(db) if u.role == "agent" and u.is_active]
+    for sample in SAMPLE_CASES:
+        case = open_case(
+            db,
+            customer=customer,
+            category=sample.category,
+            subject=sample.subject,
+            description=sample.description,
+            fields=sample.fields(ZoneInfo(settings.timezone)),
+            settings=settings,
+        )
+        if agents and sample.reply:
+            post_reply(db, case=case, author=agents[0], body=sample.reply, settings=settings)
+        if agents and sample.status != case.status:
+            change_status(db, case=case, actor=agents[0], status=sample.status)

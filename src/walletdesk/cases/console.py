@@ -1,0 +1,168 @@
+"""Agent console pages: the inbox (filters, search, pages) and a case with its customer,
+details, conversation and timeline, where staff reply, add internal notes and set status,
+priority and assignee.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi import APIRouter
+from fastapi.responses import RedirectResponse, Response
+
+from walletdesk.cases import service, states
+from walletdesk.cases.attachments import ALLOWED, Upload
+from walletdesk.cases.categories import CATEGORIES
+from walletdesk.cases.models import Case
+from walletdesk.cases.queries import ASSIGNEE_FILTERS
+from walletdesk.cases.webforms import display_for, field_errors, read_form
+from walletdesk.errors import DomainError
+from walletdesk.identity import service as identity
+from walletdesk.identity.models import User
+from walletdesk.web.deps import Context, Ctx
+
+router = APIRouter(include_in_schema=False)
+# A console action: (case, actor, form values, files) → the change, or a DomainError.
+Action = Callable[[Case, User, dict[str, str], list[Upload]], None]
+
+
+@router.get("/console")
+def inbox(
+    ctx: Context,
+    status: str = "active",
+    category: str = "",
+    priority: str = "",
+    assignee: str = "anyone",
+    q: str = "",
+    page: int = 1,
+) -> Response:
+    user = ctx.require("agent")
+    filters = service.CaseFilter(
+        status=status,
+        category=category,
+        priority=priority,
+        assignee=assignee if assignee in ASSIGNEE_FILTERS else "anyone",
+        q=q[:100],
+        page=max(1, page),
+    )
+    return ctx.render(
+        "cases/console_inbox.html",
+        found=service.list_cases(ctx.db, user=user, filters=filters),
+        filters=filters,
+        statuses=states.STATUSES,
+        priorities=states.PRIORITIES,
+        categories=CATEGORIES,
+        assignee_filters=ASSIGNEE_FILTERS,
+        show=display_for(ctx),
+    )
+
+
+@router.get("/console/cases/{case_id}")
+def console_case(case_id: int, ctx: Context) -> Response:
+    user = ctx.require("agent")
+    return _case_page(ctx, service.get_readable_case(ctx.db, user=user, case_id=case_id))
+
+
+def _case_page(
+    ctx: Ctx,
+    case: Case,
+    *,
+    errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    user = ctx.require("agent")
+    return ctx.render(
+        "cases/console_case.html",
+        status_code=status_code,
+        case=case,
+        messages=service.conversation(ctx.db, case=case, user=user),
+        files=service.case_files(ctx.db, case=case, user=user),
+        events=service.timeline(ctx.db, case=case),
+        staff=[u for u in identity.list_staff(ctx.db) if u.is_active],
+        targets=states.allowed_targets(case.status),
+        priorities=states.PRIORITIES,
+        accept=",".join(ALLOWED),
+        show=display_for(ctx),
+        errors=errors or {},
+        values=values or {},
+    )
+
+
+async def _act(ctx: Ctx, case_id: int, form_name: str, action: Action) -> Response:
+    """Run one console form: on success back to the case (so a reload does not repeat it),
+    on a refused change the case again with the reason next to that form."""
+    actor = ctx.require("agent")
+    values, uploads = await read_form(ctx)
+    case = service.get_readable_case(ctx.db, user=actor, case_id=case_id)
+    try:
+        action(case, actor, values, uploads)
+    except DomainError as exc:
+        errors = {form_name: " ".join(field_errors(ctx, exc).values())}
+        return _case_page(ctx, case, errors=errors, values=values, status_code=exc.status)
+    return RedirectResponse(f"/console/cases/{case.id}", status_code=303)
+
+
+@router.post("/console/cases/{case_id}/reply")
+async def reply(case_id: int, ctx: Context) -> Response:
+    def action(case: Case, actor: User, values: dict[str, str], files: list[Upload]) -> None:
+        service.post_reply(
+            ctx.db,
+            case=case,
+            author=actor,
+            body=values.get("body", ""),
+            files=files,
+            settings=ctx.settings,
+            ip=ctx.ip,
+        )
+
+    return await _act(ctx, case_id, "reply", action)
+
+
+@router.post("/console/cases/{case_id}/note")
+async def note(case_id: int, ctx: Context) -> Response:
+    def action(case: Case, actor: User, values: dict[str, str], files: list[Upload]) -> None:
+        service.add_internal_note(
+            ctx.db,
+            case=case,
+            author=actor,
+            body=values.get("note", ""),
+            files=files,
+            settings=ctx.settings,
+            ip=ctx.ip,
+        )
+
+    return await _act(ctx, case_id, "note", action)
+
+
+@router.post("/console/cases/{case_id}/status")
+async def set_status(case_id: int, ctx: Context) -> Response:
+    def action(case: Case, actor: User, values: dict[str, str], _files: list[Upload]) -> None:
+        status = values.get("status", "")
+        service.change_status(ctx.db, case=case, actor=actor, status=status, ip=ctx.ip)
+
+    return await _act(ctx, case_id, "status", action)
+
+
+@router.post("/console/cases/{case_id}/priority")
+async def set_priority(case_id: int, ctx: Context) -> Response:
+    def action(case: Case, actor: User, values: dict[str, str], _files: list[Upload]) -> None:
+        priority = values.get("priority", "")
+        service.set_priority(ctx.db, case=case, actor=actor, priority=priority, ip=ctx.ip)
+
+    return await _act(ctx, case_id, "priority", action)
+
+
+@router.post("/console/cases/{case_id}/assignee")
+async def set_assignee(case_id: int, ctx: Context) -> Response:
+    def action(case: Case, actor: User, values: dict[str, str], _files: list[Upload]) -> None:
+        raw = values.get("assignee_id", "").strip()
+        if raw == "me":
+            assignee_id: int | None = actor.id
+        elif raw.isdigit():
+            assignee_id = int(raw)
+        else:
+            assignee_id = None
+        service.assign_case(ctx.db, case=case, actor=actor, assignee_id=assignee_id, ip=ctx.ip)
+
+    return await _act(ctx, case_id, "assignee", action)

@@ -1,0 +1,177 @@
+"""Reading cases: who may see which case (in the query itself), the inbox with its filters,
+search and pages, and a case's conversation, files and timeline with what they show loaded.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import Select, false, func, or_, select
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from walletdesk.cases.models import (
+    Case,
+    CaseAttachment,
+    CaseEvent,
+    CaseMessage,
+    parse_case_number,
+)
+from walletdesk.cases.states import ACTIVE_STATUSES
+from walletdesk.errors import NotFound
+from walletdesk.identity.models import User
+
+PER_PAGE = 20
+ASSIGNEE_FILTERS = ("anyone", "me", "unassigned")
+_PHONE_PUNCTUATION = re.compile(r"[\s\-+()]")
+
+
+def readable_cases(db: Session, *, user: User | None) -> Select[Case]:
+    """The cases `user` may see: staff see all, a customer only their own, nobody else any.
+
+    Every read of cases starts here, so no page or endpoint can forget the owner check."""
+    query = select(Case)
+    if user is None or not user.is_active:
+        return query.where(false())
+    if user.is_staff:
+        return query
+    return query.where(Case.customer_id == user.id)
+
+
+def get_readable_case(db: Session, *, user: User | None, case_id: int) -> Case:
+    """The case with its customer and assignee, or NotFound — also when it exists but is
+    someone else's, so a changed URL does not tell whether a case exists."""
+    query = readable_cases(db, user=user).where(Case.id == case_id)
+    case = db.scalar(query.options(joinedload(Case.customer), joinedload(Case.assignee)))
+    if case is None:
+        raise NotFound("This case does not exist or is not yours.", code="case_not_found")
+    return case
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    status: str = "all"  # a status, "active" (not resolved or closed), or "all"
+    category: str = ""
+    priority: str = ""
+    assignee: str = "anyone"  # anyone | me | unassigned
+    q: str = ""
+    page: int = 1
+    per_page: int = PER_PAGE
+
+
+@dataclass(frozen=True)
+class CasePage:
+    items: list[Case]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def list_cases(db: Session, *, user: User, filters: CaseFilter) -> CasePage:
+    """One page of the cases `user` may read, newest update first; customer and assignee are
+    loaded in the same query."""
+    query = _filtered(readable_cases(db, user=user), user=user, filters=filters)
+    total = db.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    last = max(1, -(-total // filters.per_page))
+    page = min(max(1, filters.page), last)  # past the end: the last page
+    rows = db.scalars(
+        query.options(joinedload(Case.customer), joinedload(Case.assignee))
+        .order_by(Case.updated_at.desc(), Case.id.desc())
+        .offset((page - 1) * filters.per_page)
+        .limit(filters.per_page)
+    )
+    return CasePage(list(rows), total, page, filters.per_page)
+
+
+def _filtered(query: Select[Case], *, user: User, filters: CaseFilter) -> Select[Case]:
+    if filters.status == "active":
+        query = query.where(Case.status.in_(ACTIVE_STATUSES))
+    elif filters.status and filters.status != "all":
+        query = query.where(Case.status == filters.status)
+    if filters.category:
+        query = query.where(Case.category == filters.category)
+    if filters.priority:
+        query = query.where(Case.priority == filters.priority)
+    if filters.assignee == "me":
+        query = query.where(Case.assignee_id == user.id)
+    elif filters.assignee == "unassigned":
+        query = query.where(Case.assignee_id.is_(None))
+    if filters.q.strip():
+        query = _searched(query, filters.q.strip())
+    return query
+
+
+def _searched(query: Select[Case], text: str) -> Select[Case]:
+    """Subject and description contain the text, or it is the case number, or (four or more
+    digits) part of the customer's phone number."""
+    text = text[:100]
+    matches = [Case.subject.icontains(text, autoescape=True)]
+    matches.append(Case.description.icontains(text, autoescape=True))
+    number = parse_case_number(text)
+    if number is not None:
+        matches.append(Case.id == number)
+    digits = _PHONE_PUNCTUATION.sub("", text)
+    if len(digits) >= 4 and digits.isdigit():
+        phones = select(User.id).where(User.phone.contains(digits, autoescape=True))
+        matches.append(Case.customer_id.in_(phones))
+    return query.where(or_(*matches))
+
+
+def conversation(db: Session, *, case: Case, user: User) -> list[CaseMessage]:
+    """The messages `user` may read, oldest first, with authors and files: customers never
+    get internal notes."""
+    query = (
+        select(CaseMessage)
+        .where(CaseMessage.case_id == case.id)
+        .options(joinedload(CaseMessage.author), selectinload(CaseMessage.attachments))
+        .order_by(CaseMessage.created_at, CaseMessage.id)
+    )
+    if not user.is_staff:
+        query = query.where(CaseMessage.internal.is_(False))
+    return list(db.scalars(query))
+
+
+def readable_attachments(db: Session, *, user: User | None) -> Select[CaseAttachment]:
+    """Files of the cases `user` may read, minus files of internal notes for customers."""
+    cases = readable_cases(db, user=user).with_only_columns(Case.id)
+    query = select(CaseAttachment).where(CaseAttachment.case_id.in_(cases))
+    if user is None or not user.is_staff:
+        query = query.outerjoin(CaseMessage, CaseAttachment.message_id == CaseMessage.id).where(
+            or_(CaseAttachment.message_id.is_(None), CaseMessage.internal.is_(False))
+        )
+    return query
+
+
+def case_files(db: Session, *, case: Case, user: User) -> list[CaseAttachment]:
+    """Files attached to the case itself (with the case or on their own), not to a message."""
+    query = readable_attachments(db, user=user).where(
+        CaseAttachment.case_id == case.id, CaseAttachment.message_id.is_(None)
+    )
+    return list(db.scalars(query.order_by(CaseAttachment.id)))
+
+
+def get_readable_attachment(
+    db: Session, *, user: User | None, case_id: int, attachment_id: int
+) -> CaseAttachment:
+    query = readable_attachments(db, user=user).where(
+        CaseAttachment.id == attachment_id, CaseAttachment.case_id == case_id
+    )
+    attachment = db.scalar(query)
+    if attachment is None:
+        raise NotFound()
+    return attachment
+
+
+def timeline(db: Session, *, case: Case) -> list[CaseEvent]:
+    """Every event of the case with its actor, oldest first. Staff only: it shows notes."""
+    query = (
+        select(CaseEvent)
+        .where(CaseEvent.case_id == case.id)
+        .options(joinedload(CaseEvent.actor))
+        .order_by(CaseEvent.at, CaseEvent.id)
+    )
+    return list(db.scalars(query))

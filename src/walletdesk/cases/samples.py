@@ -1,0 +1,84 @@
+"""The demo's sample cases: what a real customer of the wallet writes, and how an agent
+answers. Data only; `service.seed_demo_cases` opens them through the ordinary service.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+DEMO_CUSTOMER = "+8613800138000"
+
+
+def _days_ago(days: int, hour: int, minute: int) -> Callable[[ZoneInfo], str]:
+    def local(tz: ZoneInfo) -> str:
+        when = datetime.now(tz) - timedelta(days=days)
+        return when.replace(hour=hour, minute=minute, second=0, microsecond=0).strftime(
+            "%Y-%m-%d %H:%M"
+        )
+
+    return local
+
+
+@dataclass(frozen=True)
+class SampleCase:
+    category: str
+    subject: str
+    description: str
+    answers: dict[str, str] = field(default_factory=dict)
+    occurred: Callable[[ZoneInfo], str] | None = None
+    reply: str = ""  # the agent's answer, if any
+    status: str = "new"  # where the case stands after the agent's work
+
+    def fields(self, tz: ZoneInfo) -> dict[str, str]:
+        values = dict(self.answers)
+        if self.occurred is not None:
+            values["occurred_at"] = self.occurred(tz)
+        return values
+
+
+SAMPLE_CASES = (
+    SampleCase(
+        category="deposit_withdrawal",
+        subject="银行卡充值 500 元未到账",
+        description=(
+            "发生了什么：我用招商银行卡向钱包充值 500 元，银行已经扣款。\n"
+            "什么时候：前天下午 14:30 左右。\n"
+            "结果：钱包余额没有变化，充值记录显示“处理中”。"
+        ),
+        answers={"amount": "500.00", "currency": "CNY", "transaction_id": "DP20240601143012"},
+        occurred=_days_ago(2, 14, 30),
+        reply=(
+            "您好，我们已查到这笔充值（DP20240601143012），银行尚未向我们确认到账。"
+            "请提供银行扣款短信或银行 App 中的交易截图，我们会尽快为您核实。"
+        ),
+        status="pending_customer",
+    ),
+    SampleCase(
+        category="account",
+        subject="账户被锁定，无法登录",
+        description=(
+            "发生了什么：我输错了几次密码，App 提示账户已被锁定。\n"
+            "什么时候：今天早上 9 点左右。\n"
+            "结果：现在无法登录，也收不到验证码。"
+        ),
+        answers={"registered_phone": DEMO_CUSTOMER},
+    ),
+    SampleCase(
+        category="technical",
+        subject="App crashes when I open the transfer page",
+        description=(
+            "What happened: the app closes as soon as I tap Transfer.\n"
+            "When: since yesterday's update.\n"
+            "Result: I cannot send money to my friends."
+        ),
+        answers={"error_message": "Error 1002: network timeout"},
+        reply=(
+            "Thank you for the details. Version 3.2.1, released today, fixes this crash. "
+            "Please update the app and tell us if the problem comes back."
+        ),
+        status="resolved",
+    ),
+)

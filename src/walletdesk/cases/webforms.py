@@ -1,0 +1,44 @@
+"""What the portal and console pages share: reading a submitted form with its files, turning
+domain errors into messages next to fields, and the page's Display.
+"""
+
+from __future__ import annotations
+
+from starlette.datastructures import UploadFile
+
+from walletdesk.cases.attachments import Upload
+from walletdesk.cases.display import Display
+from walletdesk.cases.validation import FormInvalid
+from walletdesk.errors import DomainError
+from walletdesk.web.deps import Ctx
+
+
+async def read_form(
+    ctx: Ctx, *, files_field: str = "attachments"
+) -> tuple[dict[str, str], list[Upload]]:
+    """The text fields and the chosen files of a multipart form, after its CSRF check. Each
+    file is read to one byte past the limit only, which is enough to refuse it."""
+    await ctx.form()
+    form = await ctx.request.form()  # parsed once; the multi-dict keeps every file
+    values = {key: value for key, value in form.items() if isinstance(value, str)}
+    limit = ctx.settings.upload_max_bytes + 1
+    uploads = [
+        Upload(item.filename or "", await item.read(limit))
+        for item in form.getlist(files_field)
+        if isinstance(item, UploadFile) and item.filename
+    ]
+    return values, uploads
+
+
+def field_errors(ctx: Ctx, error: DomainError) -> dict[str, str]:
+    """field name → translated message; a form's problems all at once."""
+    problems = error.problems if isinstance(error, FormInvalid) else [error]
+    errors: dict[str, str] = {}
+    for problem in problems:
+        errors.setdefault(problem.field or "form", ctx._(problem.message, **problem.params))
+    return errors
+
+
+def display_for(ctx: Ctx) -> Display:
+    staff = ctx.user is not None and ctx.user.is_staff
+    return Display(ctx._, tz=ctx.settings.timezone, staff=staff)

@@ -1,0 +1,49 @@
+"""The new-case form in a real browser: the category's fields switch in place, help articles
+are suggested while typing, and the case is submitted. (The live server and the browser come
+from tests/browser, through this folder's conftest.)"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import sign_in_as
+
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+
+
+def test_fields_switch_in_place_and_the_case_is_submitted(page, live_server):
+    sign_in_as(page, live_server, "customer")
+    page.goto("/portal/cases/new?category=deposit_withdrawal&lang=en")
+    assert page.is_visible("#field-transaction_id")
+    assert not page.is_visible("#field-error_message")
+    assert not page.is_visible("[data-without-js]")  # no round trip needed with JS
+    page.evaluate("window.stillHere = true")
+
+    page.select_option("#category", "technical")
+    assert page.is_visible("#field-error_message")
+    assert not page.is_visible("#field-transaction_id")
+    assert page.evaluate("window.stillHere") is True  # the page did not reload
+    assert "category=technical" in page.url  # a reload or a shared link keeps the choice
+    assert "app closes" in (page.get_attribute("#description", "placeholder") or "")
+
+    page.fill("#subject", "App closes on the transfer page")
+    page.click("#use-outline")
+    assert page.input_value("#description").startswith("What happened:")
+    page.fill("#description", "The app closes as soon as I open the transfer page.")
+    page.fill("#field-error_message", "Error 1002")
+    page.click("text=Submit the case now")
+    page.wait_for_url("**/portal/cases/*")
+    assert "App closes on the transfer page" in page.inner_text("h1")
+    assert "WD-" in page.inner_text(".case-number")
+    assert "Error 1002" in page.inner_text(".case-details")
+
+
+def test_help_articles_are_suggested_while_typing(page, live_server):
+    sign_in_as(page, live_server, "customer")
+    page.goto("/portal/cases/new?category=deposit_withdrawal&lang=zh")
+    assert not page.is_visible("#live-suggestions")
+    page.fill("#subject", "充值未到账")
+    page.wait_for_selector("#live-suggestions:not([hidden])")
+    first = page.locator("#suggestion-list a").first
+    assert first.get_attribute("href").startswith("/help/articles/")
+    assert first.inner_text()
