@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from walletdesk.cases.categories import CURRENCIES, FIELDS, Category
 from walletdesk.errors import ValidationFailed
 from walletdesk.identity.logins import normalize_phone
+from walletdesk.safety.service import redact_secrets
 
 MAX_AMOUNT_MINOR = 10**15
 SUBJECT_MAX = 120
@@ -106,11 +107,11 @@ def _clean_field(
             )
         clean.details[name] = raw
     else:
-        clean.details[name] = raw[:TEXT_FIELD_MAX]
+        clean.details[name] = redact_secrets(raw[:TEXT_FIELD_MAX])
 
 
 def clean_subject(value: str) -> str:
-    subject = " ".join(value.split())
+    subject = redact_secrets(" ".join(value.split()))
     if not subject:
         raise ValidationFailed("Enter a short subject.", field="subject")
     if len(subject) > SUBJECT_MAX:
@@ -132,8 +133,9 @@ def clean_description(value: str) -> str:
 
 
 def clean_body(value: str, *, field: str = "body") -> str:
-    """A message as stored: Unix line ends, no surrounding blank space, not empty."""
-    text = value.replace("\r\n", "\n").strip()
+    """A message as stored: Unix line ends, no surrounding blank space, not empty, and no
+    secret (recovery phrase, card number, code…) the writer pasted."""
+    text = redact_secrets(value.replace("\r\n", "\n").strip())
     if not text:
         raise ValidationFailed("Write a message first.", field=field)
     if len(text) > BODY_MAX:

@@ -1,0 +1,12 @@
+"""What other domains call on the scam shield: text as it may be stored."""
+
+from __future__ import annotations
+
+from walletdesk.safety.redaction import Redaction, redact
+
+__all__ = ["Redaction", "redact", "redact_secrets"]
+
+
+def redact_secrets(text: str) -> str:
+    """`text` with every secret a customer must never share replaced by a bilingual marker."""
+    return redact(text).text
