@@ -174,3 +174,16 @@ def test_any_text_does_not_raise(index: SearchIndex, text: str) -> None:
     result = index.search(text, lang="zh")
     assert all(0.0 <= h.score <= 1.0 for h in result.hits)
     index.suggest(text, lang="en")
+
+
+@pytest.mark.parametrize(
+    ("typed", "lang", "slug"),
+    [
+        ("体现三天了还没到", "zh", "withdrawal-delayed"),
+        ("my deposit has not arrived yet, what shoul", "en", "deposit-not-received"),
+    ],
+)
+def test_suggestions_answer_a_whole_sentence_typed_so_far(
+    index: SearchIndex, typed: str, lang: str, slug: str
+) -> None:
+    assert index.suggest(typed, lang=lang, limit=5)[0].slug == slug

@@ -198,10 +198,15 @@ class SearchIndex:
         index = self._langs.get(lang)
         if not key or index is None or limit <= 0:
             return []
+        # Customers often type a whole sentence before pausing: a confident answer to what
+        # they typed so far comes first, then titles that complete the words.
+        found = self.search(prefix, lang=lang, limit=limit)
+        hits = list(found.hits) if found.answered else []
         scored = [(_prefix_score(a, key), a) for a in index.articles]
         # Best match first; among equals the shorter, more general title.
         scored.sort(key=lambda p: (-p[0], len(p[1].doc.title)))
-        hits = [_hit(a, s, {}) for s, a in scored if s > 0]
+        seen = {h.slug for h in hits}
+        hits += [_hit(a, s, {}) for s, a in scored if s > 0 and a.doc.slug not in seen]
         if len(hits) < limit:
             hits += self._completion_hits(key, lang, {h.slug for h in hits})
         return hits[:limit]
