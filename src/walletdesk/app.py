@@ -39,6 +39,9 @@ ROUTER_MODULES = (
     "walletdesk.safety.api",
 )
 
+# Forms carry at most this many attachments; the request size limit follows from it.
+MAX_FILES_PER_REQUEST = 5
+
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
@@ -109,7 +112,11 @@ def _install_middleware(app: FastAPI, settings: Settings) -> None:
         seed = request.cookies.get(deps.CSRF_COOKIE)
         fresh = not seed or len(seed) != 43
         request.state.csrf_seed = secrets.token_urlsafe(32) if fresh else seed
-        response = await call_next(request)
+        if _body_too_large(request, settings):
+            message = gettext(_lang_of(request), "The request is too large.")
+            response = _error_response(request, 413, "too_large", message, None)
+        else:
+            response = await call_next(request)
         if fresh:
             response.set_cookie(
                 deps.CSRF_COOKIE,
@@ -124,6 +131,13 @@ def _install_middleware(app: FastAPI, settings: Settings) -> None:
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
         return response
+
+
+def _body_too_large(request: Request, settings: Settings) -> bool:
+    """Refuse before reading: Starlette would spool the whole body to disk first."""
+    declared = request.headers.get("content-length", "")
+    limit = settings.upload_max_bytes * MAX_FILES_PER_REQUEST + 1024 * 1024
+    return declared.isdigit() and int(declared) > limit
 
 
 def _lang_of(request: Request) -> str:
