@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import LiveServer, sign_in_as
+from tests.browser_support import LiveServer, sign_in_as
 from walletdesk.db import make_engine, make_sessionmaker, session_scope
 from walletdesk.identity import service as identity
 

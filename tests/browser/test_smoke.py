@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import sign_in_as
+from tests.browser_support import sign_in_as
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 

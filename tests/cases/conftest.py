@@ -11,7 +11,6 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
-from tests.browser.conftest import browser, live_server, page  # noqa: F401 (fixtures)
 from tests.conftest import csrf_of, sign_in
 from walletdesk.cases import service
 from walletdesk.db import session_scope

@@ -34,9 +34,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 
-pytestmark = pytest.mark.browser
-
-
 @dataclass
 class LiveServer:
     url: str
