@@ -30,6 +30,14 @@ class Settings(BaseSettings):
     login_throttle_per_minute: int = 10
     timezone: str = "Asia/Shanghai"
     brand: str = Field(default="WalletDesk")
+    # SMS: "sandbox" keeps messages in the sms_outbox table; "http" posts them to a
+    # Twilio-style Messages API at sms_http_url with basic auth.
+    sms_provider: str = "sandbox"
+    sms_http_url: str = "https://api.twilio.com"
+    sms_http_account: str = ""
+    sms_http_token: str = ""
+    sms_sender: str = ""  # empty: the brand name
+    sms_outbox_visible: bool | None = None  # /dev/sms-outbox; None: on for SQLite (the demo)
 
     @property
     def db_url(self) -> str:

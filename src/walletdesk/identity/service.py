@@ -1,7 +1,9 @@
-"""Creating people, signing them in and out, and resolving sessions and API tokens.
+"""Creating people, signing them in (password, then the two-step code when they use one) and
+out, resolving sessions and API tokens, and re-authentication before sensitive changes.
 
 Failed logins are throttled per address and lock the account for a while after repeated
-failures. Functions flush, never commit.
+failures; a customer's own lock ("lock my account") blocks sign-in until they unlock it.
+Functions flush, never commit.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from walletdesk.config import Settings
@@ -24,9 +26,18 @@ from walletdesk.errors import (
     Unauthorized,
     ValidationFailed,
 )
+from walletdesk.identity import totp
 from walletdesk.identity.logins import normalize_email, normalize_login, normalize_phone
 from walletdesk.identity.models import ROLES, AuthSession, LoginAttempt, User
 from walletdesk.identity.passwords import check_new_password, hash_password, verify_password
+
+REAUTH_WINDOW = timedelta(minutes=5)
+SECOND_STEP_WINDOW = timedelta(minutes=5)
+
+
+class ReauthRequired(Forbidden):
+    code = "reauth_required"
+    default_message = "For your security, please enter your password again to continue."
 
 
 def _token_hash(token: str) -> str:
@@ -50,7 +61,7 @@ def create_user(
     else:
         email, phone = normalize_email(email or ""), None
     login = phone or email or ""
-    check_new_password(password, login=login)
+    check_new_password(password, login=login, name=display_name)
     taken = select(User.id).where(User.phone == phone if phone else User.email == email)
     if db.scalar(taken) is not None:
         raise Conflict("This login is already registered.", field="phone" if phone else "email")
@@ -73,45 +84,113 @@ def find_by_login(db: Session, login: str) -> User | None:
     return db.scalar(select(User).where(column == normalized))
 
 
-def authenticate(db: Session, *, settings: Settings, login: str, password: str, ip: str) -> User:
-    """The user whose credentials these are, or Unauthorized / Locked / RateLimited.
-
-    On failure the attempt and the failure count are flushed: the caller must commit them
-    before letting the error end the request (see `sign_in` in the views and the API).
-    """
-    now = utcnow()
+def _throttle(db: Session, *, settings: Settings, ip: str) -> None:
     recent = db.scalar(
         select(func.count(LoginAttempt.id)).where(
             LoginAttempt.ip == ip,
             LoginAttempt.succeeded.is_(False),
-            LoginAttempt.created_at > now - timedelta(minutes=1),
+            LoginAttempt.created_at > utcnow() - timedelta(minutes=1),
         )
     )
     if (recent or 0) >= settings.login_throttle_per_minute:
         raise RateLimited()
+
+
+def _raise_if_locked(user: User) -> None:
+    if user.locked_until and user.locked_until > utcnow():
+        raise Locked(
+            "Too many wrong passwords. This account is locked until {until}.",
+            until=user.locked_until.strftime("%H:%M UTC"),
+        )
+
+
+def check_password(db: Session, *, settings: Settings, login: str, password: str, ip: str) -> User:
+    """Sign-in step one: the user whose login and password these are, or Unauthorized /
+    Locked / RateLimited. Does not finish the sign-in (see `finish_sign_in`).
+
+    On failure the attempt and the failure count are flushed: the caller must commit them
+    before letting the error end the request.
+    """
+    _throttle(db, settings=settings, ip=ip)
     try:
         user = find_by_login(db, login)
         key = normalize_login(login)
     except ValidationFailed:
         user, key = None, login.strip()[:254]
-    if user is not None and user.locked_until and user.locked_until > now:
+    if user is not None and user.locked_until and user.locked_until > utcnow():
         db.add(LoginAttempt(login=key, ip=ip, succeeded=False))
-        raise Locked(
-            "Too many wrong passwords. This account is locked until {until}.",
-            until=user.locked_until.strftime("%H:%M UTC"),
-        )
+        _raise_if_locked(user)
     ok = verify_password(user.password_hash if user else None, password)
-    db.add(LoginAttempt(login=key, ip=ip, succeeded=ok and user is not None))
     if user is None or not ok or not user.is_active:
+        db.add(LoginAttempt(login=key, ip=ip, succeeded=False))
         if user is not None and not ok:
             _count_failure(user, settings=settings)
         db.flush()
         raise Unauthorized("The login or password is wrong.", code="bad_credentials")
+    if user.self_locked_at is not None:
+        # Said only to someone who knows the password: it does not reveal the account.
+        raise Locked(
+            "You locked this account on {time}. Unlock it with an SMS code and your password.",
+            code="self_locked",
+            time=user.self_locked_at.strftime("%Y-%m-%d %H:%M UTC"),
+        )
+    return user
+
+
+def check_second_step(db: Session, *, settings: Settings, user: User, code: str, ip: str) -> str:
+    """Sign-in step two for people with two-step verification: 'totp' or 'backup', or
+    Unauthorized(bad_otp), counted like a wrong password (the caller commits)."""
+    _throttle(db, settings=settings, ip=ip)
+    _raise_if_locked(user)
+    kind = totp.check_second_step(db, settings=settings, user_id=user.id, code=code)
+    if kind is None:
+        db.add(LoginAttempt(login=user.login, ip=ip, succeeded=False))
+        _count_failure(user, settings=settings)
+        db.flush()
+        raise Unauthorized("The verification code is wrong.", code="bad_otp", field="otp")
+    return kind
+
+
+def finish_sign_in(db: Session, *, user: User, ip: str) -> None:
+    db.add(LoginAttempt(login=user.login, ip=ip, succeeded=True))
     user.failed_logins = 0
     user.locked_until = None
-    user.last_login_at = now
+    user.last_login_at = utcnow()
     db.flush()
-    return user
+
+
+def two_step_enabled(db: Session, *, user_id: int) -> bool:
+    return totp.is_enabled(db, user_id=user_id)
+
+
+def authenticate(
+    db: Session,
+    *,
+    settings: Settings,
+    login: str,
+    password: str,
+    ip: str,
+    otp: str | None = None,
+) -> User:
+    """Both steps at once (the API): Unauthorized(otp_required) when the person has two-step
+    verification and no `otp` was given. Failures are flushed for the caller to commit."""
+    return sign_in_at_once(db, settings=settings, login=login, password=password, ip=ip, otp=otp)[0]
+
+
+def sign_in_at_once(
+    db: Session, *, settings: Settings, login: str, password: str, ip: str, otp: str | None
+) -> tuple[User, str | None]:
+    """`authenticate`, also saying which second step was used: 'totp', 'backup' or None."""
+    user = check_password(db, settings=settings, login=login, password=password, ip=ip)
+    second_step = None
+    if totp.is_enabled(db, user_id=user.id):
+        if not otp:
+            raise Unauthorized(
+                "Enter the code from your authenticator app.", code="otp_required", field="otp"
+            )
+        second_step = check_second_step(db, settings=settings, user=user, code=otp, ip=ip)
+    finish_sign_in(db, user=user, ip=ip)
+    return user, second_step
 
 
 def _count_failure(user: User, *, settings: Settings) -> None:
@@ -122,19 +201,31 @@ def _count_failure(user: User, *, settings: Settings) -> None:
 
 
 def start_session(
-    db: Session, *, settings: Settings, user: User, kind: str, ip: str = "", user_agent: str = ""
+    db: Session,
+    *,
+    settings: Settings,
+    user: User,
+    kind: str,
+    ip: str = "",
+    user_agent: str = "",
+    device_id: int | None = None,
 ) -> str:
-    """Return a new random token; only its hash is stored."""
+    """Return a new random token; only its hash is stored. Kind 'mfa' is the short-lived
+    ticket between the password and the second step of a web sign-in."""
     token = secrets.token_urlsafe(32)
-    hours = settings.session_hours if kind == "web" else settings.api_token_hours
+    lifetime = {
+        "web": timedelta(hours=settings.session_hours),
+        "mfa": SECOND_STEP_WINDOW,
+    }.get(kind, timedelta(hours=settings.api_token_hours))
     db.add(
         AuthSession(
             token_hash=_token_hash(token),
             user_id=user.id,
             kind=kind,
-            expires_at=utcnow() + timedelta(hours=hours),
+            expires_at=utcnow() + lifetime,
             ip=ip[:64],
             user_agent=user_agent[:255],
+            device_id=device_id,
         )
     )
     db.flush()
@@ -149,7 +240,7 @@ def resolve_session(db: Session, *, token: str, kind: str) -> AuthSession | None
     )
     if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
         return None
-    if not row.user.is_active:
+    if not row.user.is_active or row.user.self_locked_at is not None:
         return None
     return row
 
@@ -159,6 +250,68 @@ def end_session(db: Session, *, token: str) -> None:
     if row is not None and row.revoked_at is None:
         row.revoked_at = utcnow()
         db.flush()
+
+
+def revoke_sessions(db: Session, *, user_id: int, keep_session_id: int | None = None) -> None:
+    """Sign the person out everywhere (but the session `keep_session_id`, when given)."""
+    query = update(AuthSession).where(
+        AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None)
+    )
+    if keep_session_id is not None:
+        query = query.where(AuthSession.id != keep_session_id)
+    db.execute(query.values(revoked_at=utcnow()))
+    db.flush()
+
+
+def recently_authenticated(session: AuthSession) -> bool:
+    """Whether the password (and code) were entered within REAUTH_WINDOW in this session."""
+    last = max(session.created_at, session.reauth_at or session.created_at)
+    return last > utcnow() - REAUTH_WINDOW
+
+
+def confirm_password(
+    db: Session, *, settings: Settings, user: User, password: str, ip: str
+) -> None:
+    """The signed-in (or otherwise identified) person's password, checked under the same
+    throttle and lock as sign-in; ValidationFailed(field="password") when wrong."""
+    _throttle(db, settings=settings, ip=ip)
+    _raise_if_locked(user)
+    if not verify_password(user.password_hash, password):
+        db.add(LoginAttempt(login=user.login, ip=ip, succeeded=False))
+        _count_failure(user, settings=settings)
+        db.flush()
+        raise ValidationFailed("The password is wrong.", field="password", code="bad_password")
+
+
+def reauthenticate(
+    db: Session,
+    *,
+    settings: Settings,
+    session: AuthSession,
+    password: str,
+    otp: str | None,
+    ip: str,
+) -> None:
+    """Confirm it is still the account holder before a sensitive change; wrong answers count
+    towards the sign-in lock (the caller commits them)."""
+    user = session.user
+    confirm_password(db, settings=settings, user=user, password=password, ip=ip)
+    if totp.is_enabled(db, user_id=user.id):
+        if not otp:
+            raise ValidationFailed(
+                "Enter the code from your authenticator app.", field="otp", code="otp_required"
+            )
+        try:
+            check_second_step(db, settings=settings, user=user, code=otp, ip=ip)
+        except Unauthorized as exc:
+            raise ValidationFailed(exc.message, field="otp", code="bad_otp") from exc
+    session.reauth_at = utcnow()
+    db.flush()
+
+
+def require_recent_auth(session: AuthSession) -> None:
+    if not recently_authenticated(session):
+        raise ReauthRequired()
 
 
 def get_user(db: Session, *, user_id: int) -> User:
@@ -179,3 +332,17 @@ def require(user: User | None, *roles: str) -> User:
     if roles and not user.has_role(*roles):
         raise Forbidden()
     return user
+
+
+def kyc_level(db: Session, *, user_id: int) -> str:
+    """'unverified', 'basic' or 'advanced': the real-name level the wallet's limits follow."""
+    return db.scalar(select(User.kyc_level).where(User.id == user_id)) or "unverified"
+
+
+def is_self_locked(db: Session, *, user_id: int) -> bool:
+    """Whether the customer locked their account: no sign-in and no money movement."""
+    return db.scalar(select(User.self_locked_at).where(User.id == user_id)) is not None
+
+
+def wants_transaction_alerts(db: Session, *, user_id: int) -> bool:
+    return bool(db.scalar(select(User.transaction_alerts).where(User.id == user_id)))

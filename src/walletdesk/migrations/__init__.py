@@ -12,6 +12,7 @@ HERE = Path(__file__).parent
 # Every module that defines tables; env.py imports them so autogenerate sees the whole schema.
 MODEL_MODULES = (
     "walletdesk.identity.models",
+    "walletdesk.identity.kyc_models",
     "walletdesk.helpcenter.models",
     "walletdesk.cases.models",
     "walletdesk.audit.models",
