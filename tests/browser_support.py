@@ -34,6 +34,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 
+
 @dataclass
 class LiveServer:
     url: str
