@@ -17,6 +17,7 @@ MODEL_MODULES = (
     "walletdesk.cases.models",
     "walletdesk.audit.models",
     "walletdesk.wallet.models",
+    "walletdesk.wallet.transactions",
 )
 
 
