@@ -37,6 +37,10 @@ ROUTER_MODULES = (
     "walletdesk.cases.views",
     "walletdesk.admin.views",
     "walletdesk.safety.api",
+    "walletdesk.wallet.api",
+    "walletdesk.wallet.views",
+    "walletdesk.payments.api",
+    "walletdesk.payments.views",
 )
 
 # Forms carry at most this many attachments; the request size limit follows from it.

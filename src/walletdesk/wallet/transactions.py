@@ -7,10 +7,11 @@ only truth about balances. Failure reasons are stored as codes and shown in plai
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from walletdesk.db import Base, UTCDateTime, utcnow
 from walletdesk.wallet.models import BigId
@@ -25,6 +26,7 @@ TRANSACTION_KINDS = (
     "compensation",
 )
 TRANSACTION_STATES = ("pending", "processing", "succeeded", "failed", "reversed")
+FINAL_STATES = ("succeeded", "failed", "reversed")
 METHODS = ("bank_card", "credit_card", "payment_app", "crypto", "balance")
 
 
@@ -72,3 +74,81 @@ class TransactionStep(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     note: Mapped[str] = mapped_column(String(255), default="")
+
+
+def new_public_id(kind: str) -> str:
+    """`D2611231530AB12CD` style: a kind letter, the UTC time, and randomness (no guessing)."""
+    letter = {"deposit": "D", "withdrawal": "W", "fee": "F", "refund": "R"}.get(kind, "T")
+    return f"{letter}{utcnow():%y%m%d%H%M}{secrets.token_hex(3).upper()}"
+
+
+def record_transaction(
+    db: Session,
+    *,
+    user_id: int,
+    kind: str,
+    amount_minor: int,
+    currency: str,
+    status: str = "pending",
+    method: str = "balance",
+    fee_minor: int = 0,
+    counterparty: str = "",
+    counterparty_user_id: int | None = None,
+    entry_id: int | None = None,
+    hold_id: int | None = None,
+    reference_type: str | None = None,
+    reference_id: str | None = None,
+    details: dict[str, object] | None = None,
+    actor_id: int | None = None,
+) -> WalletTransaction:
+    if kind not in TRANSACTION_KINDS or status not in TRANSACTION_STATES or method not in METHODS:
+        raise ValueError(f"unknown kind/status/method: {kind}/{status}/{method}")
+    if amount_minor <= 0 or fee_minor < 0:
+        raise ValueError("amounts are positive")
+    tx = WalletTransaction(
+        public_id=new_public_id(kind),
+        user_id=user_id,
+        kind=kind,
+        status=status,
+        amount_minor=amount_minor,
+        fee_minor=fee_minor,
+        currency=currency,
+        method=method,
+        counterparty=counterparty[:120],
+        counterparty_user_id=counterparty_user_id,
+        entry_id=entry_id,
+        hold_id=hold_id,
+        reference_type=reference_type,
+        reference_id=reference_id,
+        details=details or {},
+        steps=[TransactionStep(status=status, actor_id=actor_id)],
+    )
+    if status in FINAL_STATES:
+        tx.completed_at = utcnow()
+    db.add(tx)
+    db.flush()
+    return tx
+
+
+def advance(
+    db: Session,
+    *,
+    tx: WalletTransaction,
+    step: str,
+    status: str | None = None,
+    note: str = "",
+    actor_id: int | None = None,
+    failure_code: str | None = None,
+) -> WalletTransaction:
+    """Record a step (e.g. "risk_check", "review") and, when given, the new status."""
+    if status is not None:
+        if status not in TRANSACTION_STATES:
+            raise ValueError(f"unknown status {status}")
+        tx.status = status
+        if status in FINAL_STATES:
+            tx.completed_at = utcnow()
+    if failure_code is not None:
+        tx.failure_code = failure_code
+    tx.steps.append(TransactionStep(status=step, note=note[:255], actor_id=actor_id))
+    db.flush()
+    return tx
