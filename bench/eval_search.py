@@ -1,7 +1,8 @@
 """Evaluate help-center search on a labelled query set and print its figures.
 
-Usage: bench/eval_search.py [QUERIES.yaml] [--heldout] [--quiet]
-Default set: ../shared/kb/dev-queries.yaml; --heldout: tests/helpcenter/heldout-queries.yaml.
+Usage: bench/eval_search.py [QUERIES.yaml] [--heldout | --fresh] [--quiet]
+Default set: ../shared/kb/dev-queries.yaml; --heldout: tests/helpcenter/heldout-queries.yaml;
+--fresh: tests/helpcenter/fresh-queries.yaml.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from walletdesk.helpcenter.search import SearchIndex, docs_from_articles  # noqa
 
 DEV_SET = ROOT.parent / "shared" / "kb" / "dev-queries.yaml"
 HELDOUT_SET = ROOT / "tests" / "helpcenter" / "heldout-queries.yaml"
+FRESH_SET = ROOT / "tests" / "helpcenter" / "fresh-queries.yaml"
 
 
 @dataclass
@@ -92,10 +94,16 @@ def report(tally: Tally, label: str, build_ms: float) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("queries", nargs="?", type=Path, default=None)
-    parser.add_argument("--heldout", action="store_true", help="run the held-out set")
+    named = parser.add_mutually_exclusive_group()
+    named.add_argument("--heldout", action="store_true", help="run the held-out set")
+    named.add_argument("--fresh", action="store_true", help="run the fresh set")
     parser.add_argument("--quiet", action="store_true", help="do not list the misses")
     args = parser.parse_args()
-    path = args.queries or (HELDOUT_SET if args.heldout else DEV_SET)
+    label = "heldout" if args.heldout else "fresh" if args.fresh else "dev"
+    named_set = {"dev": DEV_SET, "heldout": HELDOUT_SET, "fresh": FRESH_SET}[label]
+    path = args.queries or named_set
+    if args.queries is not None:
+        label = "dev"  # a set of one's own is reported under the default names
     docs = docs_from_articles(read_articles())
     start = time.perf_counter()
     SearchIndex.build(docs)
@@ -109,7 +117,7 @@ def main() -> None:
     if not args.quiet:
         for miss in tally.misses:
             print(miss)
-    report(tally, "heldout" if args.heldout and args.queries is None else "dev", build_ms)
+    report(tally, label, build_ms)
 
 
 if __name__ == "__main__":

@@ -30,6 +30,10 @@ MAX_QUERY_CHARS = 300
 
 _CJK_OR_WORD = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+|[a-z0-9]+(?:[-'][a-z0-9]+)*")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+# An amount is money, whatever the figure: "send $50 to" is "send money to", "转了200块" is
+# "转了钱". Only in queries: articles' figures (limits, fees) stay as they are.
+_AMOUNT_EN = re.compile(r"[$¥€£]\s?\d[\d,.]*k?\b")
+_AMOUNT_ZH = re.compile(r"\d[\d,.]*\s?(?:块钱|块|元|美元|美金|刀)")
 _CONTRACTIONS = (
     (re.compile(r"\bwon't\b"), "will not"),
     (re.compile(r"\bcan't\b"), "cannot"),
@@ -54,6 +58,7 @@ class Lexicon:
     zh_stopwords: frozenset[str]
     en_stopwords: frozenset[str]
     objects: frozenset[str]  # "~concept" names of the object concepts
+    aspects: frozenset[str]  # "~concept" names of the aspect concepts (how long, how to)
 
 
 @dataclass
@@ -246,7 +251,10 @@ def analyze(text: str, corrector: Corrector | None = None) -> Analysis:
     """Terms and concepts of a text; with a corrector (queries), typos are fixed first."""
     result = Analysis()
     en_words: list[str] = []
-    for run in _CJK_OR_WORD.findall(clean(text)):
+    text = clean(text)
+    if corrector is not None:
+        text = _AMOUNT_ZH.sub("钱", _AMOUNT_EN.sub(" money ", text))
+    for run in _CJK_OR_WORD.findall(text):
         if _CJK.match(run):
             _analyze_cjk(run, corrector, result)
         else:
@@ -387,6 +395,7 @@ def load_lexicon() -> Lexicon:
         zh_stopwords=frozenset(map(str, data["stopwords"]["zh"])),
         en_stopwords=frozenset(map(str, data["stopwords"]["en"])),
         objects=frozenset(CONCEPT_PREFIX + str(name) for name in data["objects"]),
+        aspects=frozenset(CONCEPT_PREFIX + str(name) for name in data["aspects"]),
     )
 
 
