@@ -15,7 +15,6 @@ from pathlib import Path
 
 import filetype
 from PIL import Image
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 from starlette.responses import FileResponse
 
@@ -24,6 +23,7 @@ from walletdesk.cases.models import Case, CaseAttachment, CaseMessage
 from walletdesk.config import Settings
 from walletdesk.errors import NotFound, TooLarge, ValidationFailed
 from walletdesk.identity.models import User
+from walletdesk.uploads import write_in_transaction
 
 # What customers may send: screenshots and documents. Detected type → usual extensions.
 ALLOWED: dict[str, tuple[str, ...]] = {
@@ -36,7 +36,6 @@ ALLOWED: dict[str, tuple[str, ...]] = {
 MAX_FILES = 5
 MAX_PIXELS = 50_000_000  # a larger "screenshot" is a decompression bomb, not a screenshot
 _UNSAFE_NAME_CHARS = set('<>:"/\\|?*')
-_WRITTEN = "cases.files_written"
 
 
 @dataclass(frozen=True)
@@ -154,32 +153,8 @@ def write_file(db: Session, *, uploads_dir: Path, data: bytes) -> str:
     """Write the bytes under a new random name and return it. The file is removed again if
     the transaction that was to refer to it rolls back."""
     stored_name = secrets.token_hex(16)
-    path = stored_path(uploads_dir, stored_name)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".part")
-    partial.write_bytes(data)
-    partial.replace(path)
-    _written_in(db).append(path)
+    write_in_transaction(db, path=stored_path(uploads_dir, stored_name), data=data)
     return stored_name
-
-
-def _written_in(db: Session) -> list[Path]:
-    """Files written in the session's open transaction: kept on commit, deleted on rollback."""
-    written: list[Path] | None = db.info.get(_WRITTEN)
-    if written is None:
-        written = db.info[_WRITTEN] = []
-
-        def kept(_session: Session) -> None:
-            written.clear()
-
-        def dropped(_session: Session) -> None:
-            for path in written:
-                path.unlink(missing_ok=True)
-            written.clear()
-
-        event.listen(db, "after_commit", kept)
-        event.listen(db, "after_rollback", dropped)
-    return written
 
 
 def check_files(files: Sequence[Upload], *, settings: Settings) -> list[CheckedFile]:

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import filetype
 from PIL import Image, ImageOps
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from walletdesk.config import Settings
 from walletdesk.errors import TooLarge, ValidationFailed
+from walletdesk.uploads import write_in_transaction
 
 IMAGE_TYPES = {
     "image/jpeg": ("jpg", "JPEG"),
@@ -24,7 +24,6 @@ IMAGE_TYPES = {
     "image/webp": ("webp", "WEBP"),
 }
 MAX_PIXELS = 40_000_000
-_WRITTEN = "identity.kyc_files_written"
 _STORED = re.compile(r"^[0-9a-f]{32}\.(jpg|png|webp)$")
 
 
@@ -72,31 +71,8 @@ def store(db: Session, *, settings: Settings, data: bytes, mime: str) -> str:
     """Write the file under a random name and return the name. The file is removed again if
     the transaction that was to refer to it rolls back."""
     name = f"{secrets.token_hex(16)}.{IMAGE_TYPES[mime][0]}"
-    path = kyc_dir(settings) / name
-    partial = path.with_suffix(".part")
-    partial.write_bytes(data)
-    partial.chmod(0o600)
-    partial.replace(path)
-    _written_in(db).append(path)
+    write_in_transaction(db, path=kyc_dir(settings) / name, data=data)
     return name
-
-
-def _written_in(db: Session) -> list[Path]:
-    written: list[Path] | None = db.info.get(_WRITTEN)
-    if written is None:
-        written = db.info[_WRITTEN] = []
-
-        def kept(_session: Session) -> None:
-            written.clear()
-
-        def dropped(_session: Session) -> None:
-            for path in written:
-                path.unlink(missing_ok=True)
-            written.clear()
-
-        event.listen(db, "after_commit", kept)
-        event.listen(db, "after_rollback", dropped)
-    return written
 
 
 def path_of(settings: Settings, stored_name: str) -> Path:
