@@ -32,11 +32,12 @@ def _written_in(db: Session) -> list[Path]:
         def kept(_session: Session) -> None:
             written.clear()
 
-        def dropped(_session: Session) -> None:
+        def dropped(_session: Session, _previous: object) -> None:
             for path in written:
                 path.unlink(missing_ok=True)
             written.clear()
 
         event.listen(db, "after_commit", kept)
-        event.listen(db, "after_rollback", dropped)
+        # after_soft_rollback also fires when no SQL had started a database transaction yet.
+        event.listen(db, "after_soft_rollback", dropped)
     return written
