@@ -16,6 +16,7 @@ _WRITTEN = "walletdesk.uploads.written"
 
 def write_in_transaction(db: Session, *, path: Path, data: bytes, mode: int = 0o600) -> None:
     """Write `data` at `path` atomically (via a .part file) and tie it to `db`'s transaction."""
+    db.connection()  # begin the transaction now, so that its end is seen even if nothing else ran
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     partial = path.with_suffix(".part")
     partial.write_bytes(data)
@@ -38,6 +39,5 @@ def _written_in(db: Session) -> list[Path]:
             written.clear()
 
         event.listen(db, "after_commit", kept)
-        # after_soft_rollback also fires when no SQL had started a database transaction yet.
         event.listen(db, "after_soft_rollback", dropped)
     return written
