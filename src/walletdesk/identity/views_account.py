@@ -4,6 +4,8 @@ an account its owner locked.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fastapi import APIRouter
 from fastapi.responses import RedirectResponse, Response
 
@@ -120,23 +122,21 @@ def reset_page(ctx: Context) -> Response:
 
 @router.post("/password/reset/code")
 async def reset_code(ctx: Context) -> Response:
+    return await _send_code(ctx, "identity/reset.html", account.request_reset_code)
+
+
+async def _send_code(ctx: Context, template: str, request_code: Callable[..., str]) -> Response:
+    """The "text me a code" step shared by password reset and unlocking."""
     form = await ctx.form()
     raw = text(form, "phone", 40)
     try:
-        phone = account.request_reset_code(
-            ctx.db, settings=ctx.settings, phone=raw, ip=ctx.ip, lang=ctx.lang
-        )
+        phone = request_code(ctx.db, settings=ctx.settings, phone=raw, ip=ctx.ip, lang=ctx.lang)
     except DomainError as exc:
         step = "code" if form.get("resend") else "phone"
         return _page(
-            ctx,
-            "identity/reset.html",
-            step=step,
-            status=exc.status,
-            phone=raw,
-            errors=errors_of(ctx, exc),
+            ctx, template, step=step, status=exc.status, phone=raw, errors=errors_of(ctx, exc)
         )
-    return _code_sent(ctx, "identity/reset.html", phone, RESET_SENT)
+    return _code_sent(ctx, template, phone, RESET_SENT)
 
 
 @router.post("/password/reset")
@@ -175,23 +175,7 @@ def unlock_page(ctx: Context) -> Response:
 
 @router.post("/account/unlock/code")
 async def unlock_code(ctx: Context) -> Response:
-    form = await ctx.form()
-    raw = text(form, "phone", 40)
-    try:
-        phone = account.request_unlock_code(
-            ctx.db, settings=ctx.settings, phone=raw, ip=ctx.ip, lang=ctx.lang
-        )
-    except DomainError as exc:
-        step = "code" if form.get("resend") else "phone"
-        return _page(
-            ctx,
-            "identity/unlock.html",
-            step=step,
-            status=exc.status,
-            phone=raw,
-            errors=errors_of(ctx, exc),
-        )
-    return _code_sent(ctx, "identity/unlock.html", phone, RESET_SENT)
+    return await _send_code(ctx, "identity/unlock.html", account.request_unlock_code)
 
 
 @router.post("/account/unlock")
