@@ -12,12 +12,16 @@ from rich.table import Table
 from walletdesk.config import Settings
 from walletdesk.db import make_engine, make_sessionmaker, session_scope
 from walletdesk.migrations import upgrade
+from walletdesk.payments.cli import payments_app
 from walletdesk.wallet.cli import ledger_app
 
 app = typer.Typer(help="walletdesk: customer service for a digital wallet.", no_args_is_help=True)
 kb_app = typer.Typer(help="The help-center knowledge base.")
 app.add_typer(kb_app, name="kb")
 app.add_typer(ledger_app, name="ledger")
+simulate_app = typer.Typer(help="Local stand-ins for outside services (sandbox providers).")
+simulate_app.add_typer(payments_app, name="payments")
+app.add_typer(simulate_app, name="simulate")
 console = Console()
 
 

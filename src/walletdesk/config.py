@@ -38,6 +38,23 @@ class Settings(BaseSettings):
     sms_http_token: str = ""
     sms_sender: str = ""  # empty: the brand name
     sms_outbox_visible: bool | None = None  # /dev/sms-outbox; None: on for SQLite (the demo)
+    # Payments: the provider adapter's address (the sandbox: `walletdesk simulate payments`).
+    payments_sandbox_url: str = "http://127.0.0.1:8900"
+    payments_webhook_secret: str = ""  # empty: derived from the signing key
+    payments_webhook_base_url: str = ""  # where providers post webhooks; empty: base_url
+    payments_http_timeout_seconds: float = 10.0
+    payments_webhook_max_age_seconds: int = 300
+    withdrawal_review_threshold_cny: int = 50_000  # CNY-equivalent, major units
+    payments_cny_rates: dict[str, str] = Field(
+        default_factory=lambda: {
+            "CNY": "1",
+            "USD": "7.2",
+            "USDT": "7.2",
+            "HKD": "0.92",
+            "EUR": "7.8",
+        }
+    )
+    deposit_confirm_timeout: int = 24 * 3600  # seconds before a deposit shows "not received"
 
     @property
     def db_url(self) -> str:

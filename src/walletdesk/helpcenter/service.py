@@ -414,7 +414,7 @@ def suggest_articles(db: Session, *, query: str, lang: str, limit: int = 5) -> l
 
 
 def fee_schedule() -> FeeSchedule:
-    """The fee schedule of fees.yaml (the wallet will own this configuration later)."""
+    """The wallet's own fee schedule (wallet/fees.yaml), so help shows what is charged."""
     return load_schedule()
 
 

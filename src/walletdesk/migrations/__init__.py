@@ -18,6 +18,7 @@ MODEL_MODULES = (
     "walletdesk.audit.models",
     "walletdesk.wallet.models",
     "walletdesk.wallet.transactions",
+    "walletdesk.payments.models",
 )
 
 

@@ -1,7 +1,146 @@
-"""payments api (being built)."""
+"""The payments JSON API: saved methods, deposits, withdrawals, provider webhooks, and the
+staff's withdrawal review.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import time
 
-router = APIRouter()
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from walletdesk.payments import deposits, methods, service, withdrawals
+from walletdesk.payments.dispatch import gateway_of, send_after_commit
+from walletdesk.payments.money import parse_amount
+from walletdesk.payments.schemas import (
+    DepositIn,
+    MethodIn,
+    MethodOut,
+    RejectIn,
+    TransactionOut,
+    WebhookOut,
+    WithdrawalIn,
+)
+from walletdesk.payments.settings import PaymentSettings
+from walletdesk.payments.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER
+from walletdesk.payments.webhooks import receive_webhook
+from walletdesk.web.deps import DB, Context
+
+router = APIRouter(prefix="/api/v1/payments", tags=["payments"])
+
+
+@router.get("/methods", response_model=list[MethodOut])
+def list_methods(ctx: Context) -> list[MethodOut]:
+    user = ctx.require("customer")
+    return [MethodOut.of(m) for m in methods.active_methods(ctx.db, user_id=user.id)]
+
+
+@router.post("/methods", response_model=MethodOut, status_code=201)
+def bind_method(ctx: Context, body: MethodIn) -> MethodOut:
+    user = ctx.require("customer")
+    secret = PaymentSettings.of(ctx.settings).webhook_secret
+    method = methods.bind_method(
+        ctx.db,
+        user_id=user.id,
+        kind=body.kind,
+        number=body.number,
+        bank_name=body.bank_name,
+        label=body.label,
+        secret=secret,
+    )
+    return MethodOut.of(method)
+
+
+@router.delete("/methods/{method_id}", status_code=204)
+def unbind_method(ctx: Context, method_id: int) -> None:
+    user = ctx.require("customer")
+    methods.unbind_method(ctx.db, user_id=user.id, method_id=method_id)
+
+
+@router.post("/deposits", response_model=TransactionOut, status_code=201)
+def create_deposit(ctx: Context, body: DepositIn) -> TransactionOut:
+    user = ctx.require("customer")
+    gateway = gateway_of(ctx.request.app)
+    tx = deposits.start_deposit(
+        ctx.db,
+        user_id=user.id,
+        method=body.method,
+        amount_minor=parse_amount(body.amount, body.currency),
+        currency=body.currency,
+        payment_method_id=body.payment_method_id,
+        psettings=gateway.psettings,
+    )
+    send_after_commit(ctx.db, gateway=gateway, tx_id=tx.id)
+    return TransactionOut.of(tx)
+
+
+@router.get("/deposits/{public_id}", response_model=TransactionOut)
+def get_deposit(ctx: Context, public_id: str) -> TransactionOut:
+    user = ctx.require("customer")
+    return TransactionOut.of(
+        service.readable_payment(ctx.db, user_id=user.id, public_id=public_id, kind="deposit")
+    )
+
+
+@router.get("/withdrawals/{public_id}", response_model=TransactionOut)
+def get_withdrawal(ctx: Context, public_id: str) -> TransactionOut:
+    user = ctx.require("customer")
+    return TransactionOut.of(
+        service.readable_payment(ctx.db, user_id=user.id, public_id=public_id, kind="withdrawal")
+    )
+
+
+@router.post("/withdrawals", response_model=TransactionOut, status_code=201)
+def create_withdrawal(ctx: Context, body: WithdrawalIn) -> TransactionOut:
+    user = ctx.require("customer")
+    gateway = gateway_of(ctx.request.app)
+    tx = withdrawals.request_withdrawal(
+        ctx.db,
+        user_id=user.id,
+        payment_method_id=body.payment_method_id,
+        amount_minor=parse_amount(body.amount, body.currency),
+        currency=body.currency,
+        psettings=gateway.psettings,
+    )
+    if tx.status == "processing":
+        send_after_commit(ctx.db, gateway=gateway, tx_id=tx.id)
+    return TransactionOut.of(tx)
+
+
+@router.post("/webhooks/{provider}", response_model=WebhookOut)
+async def webhook(provider: str, request: Request, db: DB) -> JSONResponse:
+    """Signed by the provider (no session, no CSRF): 200 settled or duplicate, 202 ignored."""
+    psettings = PaymentSettings.of(request.app.state.settings)
+    result = receive_webhook(
+        db,
+        provider=provider,
+        body=await request.body(),
+        timestamp=request.headers.get(TIMESTAMP_HEADER, ""),
+        signature=request.headers.get(SIGNATURE_HEADER, ""),
+        psettings=psettings,
+        now=time.time(),
+    )
+    return JSONResponse({"result": result}, status_code=202 if result == "ignored" else 200)
+
+
+@router.get("/staff/withdrawals", response_model=list[TransactionOut])
+def review_list(ctx: Context) -> list[TransactionOut]:
+    ctx.require("agent")
+    return [TransactionOut.of(tx) for tx in withdrawals.awaiting_review(ctx.db)]
+
+
+@router.post("/staff/withdrawals/{public_id}/approve", response_model=TransactionOut)
+def approve(ctx: Context, public_id: str) -> TransactionOut:
+    staff = ctx.require("supervisor")
+    tx = withdrawals.approve_withdrawal(ctx.db, public_id=public_id, staff=staff, ip=ctx.ip)
+    send_after_commit(ctx.db, gateway=gateway_of(ctx.request.app), tx_id=tx.id)
+    return TransactionOut.of(tx)
+
+
+@router.post("/staff/withdrawals/{public_id}/reject", response_model=TransactionOut)
+def reject(ctx: Context, public_id: str, body: RejectIn) -> TransactionOut:
+    staff = ctx.require("supervisor")
+    tx = withdrawals.reject_withdrawal(
+        ctx.db, public_id=public_id, staff=staff, reason=body.reason, ip=ctx.ip
+    )
+    return TransactionOut.of(tx)

@@ -1,7 +1,260 @@
-"""wallet views (being built)."""
+"""The customer's wallet pages: balances, transaction history with filters and CSV statement,
+one transaction's steps, transfers (form → preview → confirm) and the receive QR code.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import secrets
+from datetime import datetime
+from typing import Any
 
-router = APIRouter()
+from fastapi import APIRouter, Query
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from walletdesk.errors import DomainError, ValidationFailed
+from walletdesk.i18n import Translator
+from walletdesk.identity.models import User
+from walletdesk.wallet import history, transfers
+from walletdesk.wallet import service as wallet
+from walletdesk.wallet.api import csv_response
+from walletdesk.wallet.currencies import MINOR_UNITS, format_minor
+from walletdesk.wallet.qr import receive_qr_svg
+from walletdesk.wallet.reasons import reason_text
+from walletdesk.wallet.transactions import METHODS, TRANSACTION_KINDS, TRANSACTION_STATES
+from walletdesk.web.deps import Context, Ctx
+
+router = APIRouter(include_in_schema=False)
+TRANSFER_FIELDS = ("phone", "code", "amount", "currency")
+
+
+class Show:
+    """Display helpers for the wallet templates, in the reader's language."""
+
+    def __init__(self, _: Translator, lang: str) -> None:
+        self._ = _
+        self.lang = lang
+
+    def money(self, amount_minor: int, currency: str) -> str:
+        return f"{format_minor(amount_minor, currency)} {currency}"
+
+    def time(self, when: datetime | None) -> str:
+        return history.beijing_time(when)
+
+    def kind(self, kind: str) -> str:
+        return history.kind_label(kind, self._)
+
+    def status(self, status: str) -> str:
+        return history.status_label(status, self._)
+
+    def method(self, method: str) -> str:
+        return history.method_label(method, self._)
+
+    def reason(self, code: str | None) -> str:
+        return reason_text(code, self.lang)
+
+    def signed(self, tx: Any) -> str:
+        return f"{history.signed_amount(tx)} {tx.currency}"
+
+    def step(self, status: str) -> str:
+        if status in TRANSACTION_STATES:
+            return self.status(status)
+        return status.replace("_", " ")
+
+
+def _page(ctx: Ctx, template: str, status_code: int = 200, **values: Any) -> HTMLResponse:
+    return ctx.render(template, status_code=status_code, show=Show(ctx._, ctx.lang), **values)
+
+
+def _filters(kind: str, status: str, currency: str, date_from: str, date_to: str) -> Any:
+    return history.Filters.parse(
+        kind=kind, status=status, currency=currency, date_from=date_from, date_to=date_to
+    )
+
+
+@router.get("/wallet")
+def home(ctx: Context) -> HTMLResponse:
+    user = ctx.require("customer")
+    recent = history.list_transactions(
+        ctx.db, user_id=user.id, filters=history.Filters(), per_page=10
+    )
+    balances = sorted(wallet.balances(ctx.db, user_id=user.id).values(), key=lambda b: b.currency)
+    return _page(ctx, "wallet/home.html", balances=balances, recent=recent.items)
+
+
+@router.get("/wallet/transactions")
+def transactions(
+    ctx: Context,
+    kind: str = "",
+    status: str = "",
+    currency: str = "",
+    date_from: str = "",
+    date_to: str = "",
+    page: int = Query(1, ge=1, le=10_000),
+) -> HTMLResponse:
+    user = ctx.require("customer")
+    typed = {
+        "kind": kind,
+        "status": status,
+        "currency": currency,
+        "date_from": date_from,
+        "date_to": date_to,
+    }
+    try:
+        filters = _filters(kind, status, currency, date_from, date_to)
+        error: ValidationFailed | None = None
+    except ValidationFailed as exc:
+        filters, error = history.Filters(), exc
+    found = history.list_transactions(ctx.db, user_id=user.id, filters=filters, page=page)
+    return _page(
+        ctx,
+        "wallet/transactions.html",
+        found=found,
+        typed=typed,
+        query=filters.query(),
+        errors={error.field or "kind": ctx._(error.message, **error.params)} if error else {},
+        kinds=TRANSACTION_KINDS,
+        states=TRANSACTION_STATES,
+        currencies=sorted(MINOR_UNITS),
+        methods=METHODS,
+    )
+
+
+@router.get("/wallet/statement.csv")
+def statement(
+    ctx: Context,
+    kind: str = "",
+    status: str = "",
+    currency: str = "",
+    date_from: str = "",
+    date_to: str = "",
+) -> Response:
+    user = ctx.require("customer")
+    filters = _filters(kind, status, currency, date_from, date_to)
+    text = history.statement_csv(ctx.db, user_id=user.id, filters=filters, lang=ctx.lang)
+    return csv_response(text)
+
+
+@router.get("/wallet/transactions/{public_id}")
+def transaction(ctx: Context, public_id: str, sent: int = 0) -> HTMLResponse:
+    user = ctx.require("customer")
+    tx = history.get_transaction(ctx.db, user_id=user.id, public_id=public_id)
+    return _page(ctx, "wallet/transaction.html", tx=tx, sent=bool(sent))
+
+
+@router.get("/wallet/transfer")
+def transfer_form(ctx: Context, code: str = "") -> HTMLResponse:
+    ctx.require("customer")
+    typed = {"phone": "", "code": code[:400], "amount": "", "currency": "CNY"}
+    return _transfer_form(ctx, typed, {})
+
+
+@router.post("/wallet/transfer")
+async def transfer_preview(ctx: Context) -> HTMLResponse:
+    user = ctx.require("customer")
+    typed = _typed(await ctx.form())
+    try:
+        preview = _preview(ctx, user, typed)
+    except DomainError as exc:
+        return _transfer_form(ctx, typed, _errors(ctx, exc), status_code=exc.status)
+    return _page(
+        ctx,
+        "wallet/transfer_preview.html",
+        preview=preview,
+        typed=typed,
+        key=secrets.token_urlsafe(18),  # one key per preview: a double submit pays once
+    )
+
+
+@router.post("/wallet/transfer/confirm", response_model=None)
+async def transfer_confirm(ctx: Context) -> HTMLResponse | RedirectResponse:
+    user = ctx.require("customer")
+    form = await ctx.form()
+    typed = _typed(form)
+    try:
+        target = _target(ctx, typed)
+        amount_minor, currency = transfers.transfer_amount(
+            target, amount=typed["amount"], currency=typed["currency"]
+        )
+        tx = transfers.confirm_transfer(
+            ctx.db,
+            sender_id=user.id,
+            recipient_id=target.recipient.id,
+            amount_minor=amount_minor,
+            currency=currency,
+            idempotency_key=str(form.get("key") or ""),
+        )
+    except DomainError as exc:
+        ctx.db.rollback()
+        return _transfer_form(ctx, typed, _errors(ctx, exc), status_code=exc.status)
+    return RedirectResponse(f"/wallet/transactions/{tx.public_id}?sent=1", status_code=303)
+
+
+@router.get("/wallet/receive")
+def receive(ctx: Context, currency: str = "CNY", amount: str = "") -> HTMLResponse:
+    user = ctx.require("customer")
+    errors: dict[str, str] = {}
+    amount_minor = None
+    if currency not in MINOR_UNITS:
+        currency = "CNY"
+    if amount.strip():
+        try:
+            amount_minor = transfers.parse_amount(amount, currency)
+        except ValidationFailed as exc:
+            errors["amount"] = ctx._(exc.message, **exc.params)
+    code = transfers.make_receive_code(
+        ctx.settings.signing_key(), user_id=user.id, currency=currency, amount_minor=amount_minor
+    )
+    svg = receive_qr_svg(code, title=ctx._("My receive code"))
+    return _page(
+        ctx,
+        "wallet/receive.html",
+        code=code,
+        svg=svg,
+        typed={"currency": currency, "amount": amount[:24]},
+        amount_minor=amount_minor,
+        currencies=sorted(MINOR_UNITS),
+        errors=errors,
+        minutes=transfers.RECEIVE_CODE_SECONDS // 60,
+    )
+
+
+def _typed(form: dict[str, Any]) -> dict[str, str]:
+    return {name: str(form.get(name) or "").strip()[:400] for name in TRANSFER_FIELDS}
+
+
+def _target(ctx: Ctx, typed: dict[str, str]) -> transfers.Target:
+    return transfers.resolve_target(
+        ctx.db, secret=ctx.settings.signing_key(), phone=typed["phone"], code=typed["code"]
+    )
+
+
+def _preview(ctx: Ctx, user: User, typed: dict[str, str]) -> transfers.TransferPreview:
+    target = _target(ctx, typed)
+    amount_minor, currency = transfers.transfer_amount(
+        target, amount=typed["amount"], currency=typed["currency"]
+    )
+    return transfers.preview_transfer(
+        ctx.db,
+        sender_id=user.id,
+        recipient=target.recipient,
+        amount_minor=amount_minor,
+        currency=currency,
+    )
+
+
+def _errors(ctx: Ctx, exc: DomainError) -> dict[str, str]:
+    field = exc.field if exc.field in ("recipient", "code", "amount", "currency") else "form"
+    return {field: ctx._(exc.message, **exc.params)}
+
+
+def _transfer_form(
+    ctx: Ctx, typed: dict[str, str], errors: dict[str, str], status_code: int = 200
+) -> HTMLResponse:
+    return _page(
+        ctx,
+        "wallet/transfer.html",
+        status_code=status_code,
+        typed=typed,
+        errors=errors,
+        currencies=sorted(MINOR_UNITS),
+    )

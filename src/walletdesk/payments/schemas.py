@@ -1,0 +1,97 @@
+"""Request and response bodies of the payments API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from walletdesk.payments.models import PaymentMethod
+from walletdesk.wallet.currencies import format_minor
+from walletdesk.wallet.transactions import WalletTransaction
+
+
+class MethodIn(BaseModel):
+    kind: str = Field(description="bank_card, credit_card, payment_app or crypto")
+    number: str = Field(max_length=80, description="card number, app account or USDT address")
+    bank_name: str = Field(default="", max_length=80)
+    label: str = Field(default="", max_length=80)
+
+
+class MethodOut(BaseModel):
+    id: int
+    kind: str
+    label: str
+    masked_number: str
+    bank_name: str
+    created_at: datetime
+
+    @classmethod
+    def of(cls, method: PaymentMethod) -> MethodOut:
+        return cls(
+            id=method.id,
+            kind=method.kind,
+            label=method.label,
+            masked_number=method.masked_number,
+            bank_name=method.bank_name,
+            created_at=method.created_at,
+        )
+
+
+class DepositIn(BaseModel):
+    method: str
+    amount: str = Field(max_length=32, description="in major units, e.g. 100.00")
+    currency: str = "CNY"
+    payment_method_id: int | None = None
+
+
+class WithdrawalIn(BaseModel):
+    payment_method_id: int
+    amount: str = Field(max_length=32)
+    currency: str = "CNY"
+
+
+class RejectIn(BaseModel):
+    reason: str = Field(max_length=255)
+
+
+class StepOut(BaseModel):
+    status: str
+    at: datetime
+    note: str
+
+
+class TransactionOut(BaseModel):
+    public_id: str
+    kind: str
+    status: str
+    amount: str
+    amount_minor: int
+    fee_minor: int
+    currency: str
+    method: str
+    counterparty: str
+    failure_code: str | None
+    created_at: datetime
+    steps: list[StepOut]
+
+    @classmethod
+    def of(cls, tx: WalletTransaction) -> TransactionOut:
+        return cls(
+            public_id=tx.public_id,
+            kind=tx.kind,
+            status=tx.status,
+            amount=format_minor(tx.amount_minor, tx.currency),
+            amount_minor=tx.amount_minor,
+            fee_minor=tx.fee_minor,
+            currency=tx.currency,
+            method=tx.method,
+            counterparty=tx.counterparty,
+            failure_code=tx.failure_code,
+            created_at=tx.created_at,
+            steps=[StepOut(status=s.status, at=s.at, note=s.note) for s in tx.steps],
+        )
+
+
+class WebhookOut(BaseModel):
+    result: str

@@ -1,0 +1,68 @@
+"""Why a payment failed or is held, in plain words: failure codes (WalletTransaction.failure_code)
+to a sentence a customer understands, in Chinese and English.
+"""
+
+from __future__ import annotations
+
+REASONS: dict[str, dict[str, str]] = {
+    "insufficient_funds": {
+        "zh": "可用余额不足，未能完成。",
+        "en": "There was not enough available balance.",
+    },
+    "network_timeout": {
+        "zh": "支付网络超时，未扣款或已退回，请稍后重试。",
+        "en": "The payment network timed out; nothing was taken, or it was returned. Try again.",
+    },
+    "provider_outage": {
+        "zh": "银行或支付渠道暂时不可用，请稍后重试。",
+        "en": "The bank or payment provider was temporarily unavailable. Try again later.",
+    },
+    "card_declined": {
+        "zh": "发卡银行拒绝了这笔交易，请联系发卡行或换一张卡。",
+        "en": "Your card issuer declined the payment. Contact them or use another card.",
+    },
+    "risk_hold": {
+        "zh": "为保障资金安全，这笔交易正在接受安全审核。",
+        "en": "This payment is held for a security check to keep your money safe.",
+    },
+    "limit_exceeded": {
+        "zh": "超过了您当前认证等级的单笔或每日限额。",
+        "en": "It was over the single or daily limit of your verification level.",
+    },
+    "not_received": {
+        "zh": "24 小时内未收到这笔资金。",
+        "en": "The money did not arrive within 24 hours.",
+    },
+    "rejected_by_review": {
+        "zh": "人工审核未通过，资金已退回您的钱包。",
+        "en": "Our review did not approve it; the money was returned to your wallet.",
+    },
+    "invalid_account": {
+        "zh": "收款账户信息有误（如卡号或户名不符）。",
+        "en": "The receiving account details were wrong (e.g. card number or name).",
+    },
+    "account_locked": {
+        "zh": "账户已锁定，暂时不能转出资金。",
+        "en": "The account is locked, so money cannot be sent out.",
+    },
+    "cancelled": {
+        "zh": "已取消。",
+        "en": "It was cancelled.",
+    },
+    "reversed_by_bank": {
+        "zh": "银行退回了这笔款项。",
+        "en": "The bank returned the money.",
+    },
+}
+UNKNOWN = {
+    "zh": "未能完成，请联系客服查询原因。",
+    "en": "It could not be completed. Contact support to find out why.",
+}
+
+
+def reason_text(code: str | None, lang: str) -> str:
+    """The plain-words reason for `code` in `lang` ("zh" or "en"); "" when there is no code."""
+    if not code:
+        return ""
+    words = REASONS.get(code, UNKNOWN)
+    return words.get(lang) or words["en"]

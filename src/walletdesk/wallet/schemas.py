@@ -1,0 +1,101 @@
+"""What the wallet's JSON API accepts and returns: balances, transactions, fee quotes,
+transfer previews and receive codes. Amounts are strings in major units and integer minor units.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+
+class BalanceOut(BaseModel):
+    currency: str
+    available: str
+    held: str
+    total: str
+    available_minor: int
+    held_minor: int
+    total_minor: int
+
+
+class StepOut(BaseModel):
+    status: str
+    at: datetime
+    note: str
+
+
+class TransactionOut(BaseModel):
+    public_id: str
+    kind: str
+    kind_label: str
+    status: str
+    status_label: str
+    amount: str
+    amount_minor: int
+    fee: str
+    fee_minor: int
+    currency: str
+    method: str
+    counterparty: str
+    failure_code: str | None
+    failure_reason: str
+    created_at: datetime
+    completed_at: datetime | None
+
+
+class TransactionDetailOut(TransactionOut):
+    steps: list[StepOut]
+
+
+class TransactionPageOut(BaseModel):
+    items: list[TransactionOut]
+    total: int
+    page: int
+    per_page: int
+    pages: int
+
+
+class FeeQuoteOut(BaseModel):
+    fee: str
+    fee_minor: int
+    standard_fee_minor: int
+    currency: str
+    rule: str
+    promotion: str | None
+    waiver: str | None
+
+
+class TransferRequest(BaseModel):
+    phone: str = Field("", max_length=40, description="The recipient's phone number, any format")
+    code: str = Field("", max_length=400, description="A receive code instead of a phone")
+    amount: str = Field("", max_length=24, description="Major units, e.g. 12.50")
+    currency: str = Field("CNY", max_length=8)
+    idempotency_key: str = Field("", max_length=64, description="Or the Idempotency-Key header")
+
+
+class LimitsOut(BaseModel):
+    level: str
+    single_limit: str
+    daily_limit: str
+    daily_left: str
+    currency: str
+
+
+class TransferPreviewOut(BaseModel):
+    recipient_name: str
+    recipient_phone: str
+    amount: str
+    amount_minor: int
+    fee: str
+    fee_minor: int
+    total: str
+    currency: str
+    limits: LimitsOut | None
+
+
+class ReceiveCodeOut(BaseModel):
+    code: str
+    currency: str
+    amount_minor: int | None
+    expires_at: datetime

@@ -1,0 +1,122 @@
+"""Payments fixtures: the sandbox provider as a real HTTP server in a thread, and walletdesk
+served by uvicorn too, so the sandbox's signed webhooks arrive over real HTTP.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from walletdesk.config import Settings
+from walletdesk.db import session_scope
+from walletdesk.identity.models import User
+from walletdesk.payments.sandbox import SandboxServer, SandboxState
+from walletdesk.wallet import service as wallet
+from walletdesk.wallet.transactions import WalletTransaction
+
+WEBHOOK_SECRET = "test-webhook-secret"
+CLIENT_TIMEOUT = 0.3  # walletdesk's call to the provider gives up after this
+
+
+class PaymentTestSettings(Settings):
+    """Settings for tests against the local sandbox: a known secret and a short timeout."""
+
+    payments_webhook_secret: str = WEBHOOK_SECRET
+    payments_http_timeout_seconds: float = CLIENT_TIMEOUT
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def sandbox() -> Iterator[SandboxServer]:
+    state = SandboxState(WEBHOOK_SECRET, delay_seconds=0.05, slow_seconds=CLIENT_TIMEOUT * 3)
+    server = SandboxServer(state).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def live_port() -> int:
+    return _free_port()
+
+
+@pytest.fixture
+def settings(tmp_path: Path, db_url: str, sandbox: SandboxServer, live_port: int) -> Settings:
+    return PaymentTestSettings(
+        data_dir=tmp_path / "data",
+        database_url=db_url,
+        secret_key="test-secret-key-not-for-production",
+        payments_sandbox_url=sandbox.url,
+        payments_webhook_base_url=f"http://127.0.0.1:{live_port}",
+        _env_file=None,  # type: ignore[call-arg]
+    )
+
+
+@pytest.fixture
+def live(app, live_port: int) -> Iterator[str]:
+    """The same app served over HTTP, where the sandbox posts its webhooks."""
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=live_port, log_level="warning", lifespan="off"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline, "live server did not start"
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{live_port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def wait_for(check: Callable[[], bool], timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "timed out waiting"
+        time.sleep(0.02)
+
+
+def tx_status(app, public_id: str) -> str:
+    with session_scope(app.state.sessionmaker) as s:
+        tx = s.query(WalletTransaction).filter_by(public_id=public_id).one()
+        return tx.status
+
+
+def available(app, user: User, currency: str = "CNY") -> int:
+    with session_scope(app.state.sessionmaker) as s:
+        found = wallet.balances(s, user_id=user.id).get(currency)
+        return found.available_minor if found else 0
+
+
+def fund(app, user: User, amount_minor: int, currency: str = "CNY") -> None:
+    with session_scope(app.state.sessionmaker) as s:
+        wallet.post_deposit(
+            s,
+            user_id=user.id,
+            method="bank_card",
+            amount_minor=amount_minor,
+            currency=currency,
+            idempotency_key=f"test-fund:{user.id}:{amount_minor}:{currency}",
+        )
+
+
+def verify_kyc(app, user: User, level: str = "basic") -> None:
+    with session_scope(app.state.sessionmaker) as s:
+        s.execute(update(User).where(User.id == user.id).values(kyc_level=level))
+
+
+def session(app) -> Session:
+    return app.state.sessionmaker()

@@ -1,0 +1,216 @@
+"""Deposits through the sandbox provider: the signed webhook credits once, and every failure
+mode leaves the balance as the customer would expect."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import httpx
+from sqlalchemy import select, text
+
+from tests.conftest import bearer, sign_in
+from tests.payments.conftest import (
+    WEBHOOK_SECRET,
+    available,
+    tx_status,
+    wait_for,
+)
+from walletdesk.db import session_scope, utcnow
+from walletdesk.payments.deposits import expire_unconfirmed_deposits
+from walletdesk.payments.dispatch import gateway_of, send
+from walletdesk.payments.signing import signed_headers
+from walletdesk.wallet.ledger import verify_ledger
+from walletdesk.wallet.transactions import WalletTransaction
+
+CARD = "6222 0212 3456 7890 128"  # Luhn-valid test number
+
+
+def _card(client, headers, number: str = CARD) -> int:
+    response = client.post(
+        "/api/v1/payments/methods",
+        json={"kind": "bank_card", "number": number, "bank_name": "ICBC"},
+        headers=headers,
+    )
+    assert response.status_code == 201, response.text
+    return int(response.json()["id"])
+
+
+def _deposit(client, headers, amount: str, method_id: int) -> dict:
+    response = client.post(
+        "/api/v1/payments/deposits",
+        json={"method": "bank_card", "amount": amount, "payment_method_id": method_id},
+        headers=headers,
+    )
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def _final(app, public_id: str) -> str:
+    wait_for(lambda: tx_status(app, public_id) in ("succeeded", "failed"))
+    return tx_status(app, public_id)
+
+
+def test_card_deposit_credits_once_even_when_the_webhook_comes_twice(
+    app, client, people, sandbox, live
+):
+    headers = bearer(client, people.customer)
+    method_id = _card(client, headers)
+    tx = _deposit(client, headers, "100.54", method_id)  # .54: delivered twice
+    assert tx["status"] == "processing"
+    assert _final(app, tx["public_id"]) == "succeeded"
+    wait_for(lambda: len(sandbox.state.deliveries) == 2)
+    assert [d.status for d in sandbox.state.deliveries] == [200, 200]
+    # And a third, replayed by hand: still no second credit.
+    again = sandbox.state.deliveries[0]
+    replay = httpx.post(again.url, content=again.body, headers=again.headers)
+    assert replay.json() == {"result": "duplicate"}
+    assert available(app, people.customer) == 10054
+    with session_scope(app.state.sessionmaker) as s:
+        assert verify_ledger(s).problems == []
+
+
+def test_declined_card_fails_without_moving_money(app, client, people, sandbox, live):
+    headers = bearer(client, people.customer)
+    tx = _deposit(client, headers, "100.51", _card(client, headers))
+    assert _final(app, tx["public_id"]) == "failed"
+    body = client.get("/api/v1/payments/deposits/" + tx["public_id"], headers=headers).json()
+    assert body["failure_code"] == "insufficient_funds"
+    assert available(app, people.customer) == 0
+
+
+def test_magic_declined_card_number_fails(app, client, people, sandbox, live):
+    headers = bearer(client, people.customer)
+    method_id = _card(client, headers, "4000000000000002")
+    tx = _deposit(client, headers, "20.00", method_id)
+    assert _final(app, tx["public_id"]) == "failed"
+    assert available(app, people.customer) == 0
+
+
+def test_provider_outage_fails_with_reason(app, client, people, sandbox, live):
+    headers = bearer(client, people.customer)
+    tx = _deposit(client, headers, "100.53", _card(client, headers))
+    # The charge was sent right after the request committed, before the response.
+    assert tx_status(app, tx["public_id"]) == "failed"
+    body = client.get("/api/v1/payments/deposits/" + tx["public_id"], headers=headers).json()
+    assert body["failure_code"] == "provider_outage"
+    assert sandbox.state.operations == {}
+    assert available(app, people.customer) == 0
+
+
+def test_timeout_stays_processing_then_the_webhook_credits_once(app, client, people, sandbox, live):
+    headers = bearer(client, people.customer)
+    sandbox.state.delay_seconds = 1.0  # the webhook comes after walletdesk gave up waiting
+    tx = _deposit(client, headers, "100.52", _card(client, headers))
+    shown = client.get("/api/v1/payments/deposits/" + tx["public_id"], headers=headers).json()
+    assert shown["status"] == "processing"
+    assert [s["status"] for s in shown["steps"]] == ["processing", "provider_timeout"]
+    assert available(app, people.customer) == 0
+    assert _final(app, tx["public_id"]) == "succeeded"
+    # Reconciling sends the charge again: the provider knows it, no second webhook or credit.
+    with session_scope(app.state.sessionmaker) as s:
+        tx_id = s.scalars(select(WalletTransaction.id)).one()
+    answer = send(gateway_of(app), tx_id=tx_id)
+    assert answer.outcome in ("accepted", "timeout")
+    assert len(sandbox.state.deliveries) == 1
+    assert available(app, people.customer) == 10052
+
+
+def test_unconfirmed_deposit_is_shown_as_not_received(app, client, people, sandbox, live):
+    headers = bearer(client, people.customer)
+    tx = _deposit(client, headers, "100.55", _card(client, headers))  # .55: never confirmed
+    with session_scope(app.state.sessionmaker) as s:
+        assert expire_unconfirmed_deposits(s, now=utcnow(), timeout_seconds=3600) == 0
+        later = utcnow() + timedelta(seconds=61)
+        assert expire_unconfirmed_deposits(s, now=later, timeout_seconds=60) == 1
+    assert tx_status(app, tx["public_id"]) == "failed"
+    sign_in(client, people.customer)
+    page = client.get(f"/wallet/deposit/{tx['public_id']}?lang=en")
+    assert page.status_code == 200
+    assert "/help/articles/deposit-not-received" in page.text
+    assert "/portal/cases/new?category=deposit_withdrawal" in page.text
+    assert "We have not received this deposit." in page.text
+
+
+def _event(ref: str, reference: str, amount_minor: int = 1000) -> bytes:
+    return json.dumps(
+        {
+            "event": "charge.succeeded",
+            "provider_ref": ref,
+            "reference": reference,
+            "amount_minor": amount_minor,
+            "currency": "CNY",
+            "status": "succeeded",
+        }
+    ).encode()
+
+
+def test_webhook_for_an_unknown_payment_is_ignored(app, client, people, sandbox, live):
+    body = _event("sbx_ch_nobody", "D000")
+    response = client.post(
+        "/api/v1/payments/webhooks/bank_card",
+        content=body,
+        headers=signed_headers(WEBHOOK_SECRET, body),
+    )
+    assert response.status_code == 202
+    assert response.json() == {"result": "ignored"}
+    with session_scope(app.state.sessionmaker) as s:
+        assert s.execute(text("SELECT count(*) FROM wallet_entries")).scalar_one() == 0
+
+
+def test_forged_tampered_and_stale_webhooks_are_refused(app, client, people, sandbox, live):
+    headers = bearer(client, people.customer)
+    tx = _deposit(client, headers, "10.55", _card(client, headers))  # never confirmed
+    (known,) = sandbox.state.operations.values()
+    body = _event(known["provider_ref"], tx["public_id"], amount_minor=1055)
+    forged = signed_headers("not-the-secret", body)
+    tampered = signed_headers(WEBHOOK_SECRET, body)
+    stale = signed_headers(WEBHOOK_SECRET, body, timestamp=int(utcnow().timestamp()) - 301)
+    for sent, headers_ in ((body, forged), (body.replace(b"1055", b"9955"), tampered)):
+        response = client.post(
+            "/api/v1/payments/webhooks/bank_card", content=sent, headers=headers_
+        )
+        assert response.status_code == 401
+        assert response.json()["error"]["code"] == "bad_signature"
+    response = client.post("/api/v1/payments/webhooks/bank_card", content=body, headers=stale)
+    assert response.status_code == 401
+    assert tx_status(app, tx["public_id"]) == "processing"
+    assert available(app, people.customer) == 0
+    # The genuine one still works afterwards.
+    response = client.post(
+        "/api/v1/payments/webhooks/bank_card",
+        content=body,
+        headers=signed_headers(WEBHOOK_SECRET, body),
+    )
+    assert response.json() == {"result": "settled"}
+    assert available(app, people.customer) == 1055
+
+
+def test_usdt_deposit_to_the_customers_address(app, client, people, sandbox, live):
+    headers = bearer(client, people.customer)
+    response = client.post(
+        "/api/v1/payments/deposits",
+        json={"method": "crypto", "amount": "25.5", "currency": "USDT"},
+        headers=headers,
+    )
+    assert response.status_code == 201, response.text
+    tx = response.json()
+    assert tx["counterparty"].startswith("T") and tx["amount_minor"] == 25_500_000
+    assert _final(app, tx["public_id"]) == "succeeded"
+    assert available(app, people.customer, "USDT") == 25_500_000
+    refused = client.post(
+        "/api/v1/payments/deposits",
+        json={"method": "crypto", "amount": "25.5", "currency": "CNY"},
+        headers=headers,
+    )
+    assert refused.status_code == 422
+
+
+def test_simulate_payments_command_is_a_typer_app():
+    from typer.testing import CliRunner
+
+    from walletdesk.payments.cli import payments_app
+
+    result = CliRunner().invoke(payments_app, ["--help"])
+    assert result.exit_code == 0
+    assert "--port" in result.output
