@@ -15,8 +15,10 @@ from walletdesk.wallet.ledger import verify_ledger
 CARD = "6222021234567890128"
 
 
-def _setup(app, client, people, balance_minor: int) -> tuple[dict[str, str], int]:
-    verify_kyc(app, people.customer)
+def _setup(
+    app, client, people, balance_minor: int, level: str = "advanced"
+) -> tuple[dict[str, str], int]:
+    verify_kyc(app, people.customer, level)
     fund(app, people.customer, balance_minor)
     headers = bearer(client, people.customer)
     response = client.post(
@@ -140,3 +142,20 @@ def test_withdrawal_beyond_the_balance_is_refused_on_the_page(app, client, peopl
     assert response.status_code == 422
     assert "Insufficient available balance: 100.00 CNY available, 500.00 needed." in response.text
     assert _held(app, people) == 0
+
+
+def test_a_basic_customer_cannot_withdraw_over_the_single_limit(app, client, people, sandbox, live):
+    headers, method_id = _setup(app, client, people, 6_000_000, level="basic")
+    response = _withdraw(client, headers, method_id, "50000.01")
+    assert response.status_code == 422
+    assert response.json()["error"]["field"] == "amount"
+    assert _held(app, people) == 0
+
+
+def test_the_fourth_domestic_withdrawal_of_the_month_pays_the_scheduled_fee(
+    app, client, people, sandbox, live
+):
+    headers, method_id = _setup(app, client, people, 1_000_000)
+    fees = [_withdraw(client, headers, method_id, "1000.00").json()["fee_minor"] for _ in range(4)]
+    assert fees[:3] == [0, 0, 0]
+    assert fees[3] == 200  # 0.1% of 1,000 CNY is 1 CNY, under the 2 CNY minimum

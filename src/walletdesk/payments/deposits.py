@@ -16,20 +16,26 @@ from walletdesk.payments.models import METHOD_KINDS
 from walletdesk.payments.settings import PaymentSettings
 from walletdesk.wallet import service as wallet
 from walletdesk.wallet.currencies import check_currency
+from walletdesk.wallet.fees import FeeQuote, quote_fee
 from walletdesk.wallet.transactions import WalletTransaction, advance, record_transaction
 
 NOT_RECEIVED_HELP = "/help/articles/deposit-not-received"
 NOT_RECEIVED_CASE = "/portal/cases/new?category=deposit_withdrawal"
 
 
-def _deposit_fee(*, method: str, amount_minor: int, currency: str) -> int:
-    """The deposit fee. walletdesk.wallet.fees.quote_fee did not exist yet when this was
-    written: deposits are free until it is wired in here."""
-    return 0
-
-
-def quote_deposit(*, method: str, amount_minor: int, currency: str) -> int:
-    return _deposit_fee(method=method, amount_minor=amount_minor, currency=currency)
+def quote_deposit(
+    db: Session, *, user_id: int, method: str, amount_minor: int, currency: str
+) -> FeeQuote:
+    """The deposit fee from the wallet's one fee schedule (the one /help/fees shows)."""
+    return quote_fee(
+        db,
+        user_id=user_id,
+        method=method,
+        direction="deposit",
+        scope="domestic",
+        amount_minor=amount_minor,
+        currency=currency,
+    )
 
 
 def start_deposit(
@@ -62,7 +68,11 @@ def start_deposit(
         counterparty = bound.masked_number
     if method == "crypto":
         counterparty = deposit_address(db, user_id=user_id, secret=psettings.webhook_secret).address
-    fee = _deposit_fee(method=method, amount_minor=amount_minor, currency=currency)
+    quote = quote_deposit(
+        db, user_id=user_id, method=method, amount_minor=amount_minor, currency=currency
+    )
+    details.update(quote.details())
+    fee = quote.fee_minor
     return record_transaction(
         db,
         user_id=user_id,

@@ -87,7 +87,9 @@ async def deposit_submit(ctx: Context) -> Response:
             if method_id is None:
                 raise ValidationFailed("Choose a bound card.", field="payment_method_id")
             methods.owned_method(ctx.db, user_id=user.id, method_id=method_id)
-        fee = deposits.quote_deposit(method=method, amount_minor=amount_minor, currency=currency)
+        fee = deposits.quote_deposit(
+            ctx.db, user_id=user.id, method=method, amount_minor=amount_minor, currency=currency
+        ).fee_minor
         if form.get("confirm") != "1":
             preview = {"amount_minor": amount_minor, "fee_minor": fee, "currency": currency}
             return _deposit_form(ctx, user, values, {}, preview=preview)

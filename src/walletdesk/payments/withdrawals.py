@@ -16,12 +16,9 @@ from walletdesk.payments.methods import owned_method
 from walletdesk.payments.risk import risk_check
 from walletdesk.payments.settings import PaymentSettings
 from walletdesk.wallet import service as wallet
+from walletdesk.wallet.fees import quote_fee
+from walletdesk.wallet.limits import check_limits
 from walletdesk.wallet.transactions import WalletTransaction, advance, record_transaction
-
-
-def _withdrawal_fee(*, method: str, amount_minor: int, currency: str) -> int:
-    """The withdrawal fee: 0 until walletdesk.wallet.fees.quote_fee is wired in here."""
-    return 0
 
 
 def request_withdrawal(
@@ -42,7 +39,19 @@ def request_withdrawal(
     method = owned_method(db, user_id=user_id, method_id=payment_method_id)
     if (method.kind == "crypto") != (currency == "USDT"):
         raise ValidationFailed("This method cannot pay out this currency.", field="currency")
-    fee = _withdrawal_fee(method=method.kind, amount_minor=amount_minor, currency=currency)
+    check_limits(
+        db, user_id=user_id, direction="withdrawal", amount_minor=amount_minor, currency=currency
+    )
+    quote = quote_fee(
+        db,
+        user_id=user_id,
+        method=method.kind,
+        direction="withdrawal",
+        scope="domestic",
+        amount_minor=amount_minor,
+        currency=currency,
+    )
+    fee = quote.fee_minor
     tx = record_transaction(
         db,
         user_id=user_id,
@@ -53,7 +62,7 @@ def request_withdrawal(
         method=method.kind,
         fee_minor=fee,
         counterparty=method.masked_number,
-        details={"payment_method_id": method.id},
+        details={"payment_method_id": method.id, **quote.details()},
         actor_id=user_id,
     )
     hold = wallet.place_hold(
