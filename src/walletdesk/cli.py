@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+from urllib.parse import urlsplit
 
 import typer
 import uvicorn
@@ -81,11 +83,33 @@ def demo(
     host: str = typer.Option("127.0.0.1"),
     port: int = typer.Option(8000),
 ) -> None:
-    """Migrate, seed the demo data, print the logins and serve."""
+    """Migrate, seed the demo data, print the logins, start the payments sandbox and serve."""
     migrate()
     seed()
+    # Providers post their webhooks back to this server, wherever the demo listens.
+    os.environ.setdefault("WALLETDESK_BASE_URL", f"http://{host}:{port}")
+    sandbox = _start_payments_sandbox()
     console.print(f"Serving on [bold]http://{host}:{port}[/bold] — help center at /help")
+    if sandbox:
+        console.print(f"Payments sandbox on {sandbox} (amount cents .51–.55 choose failure modes)")
     serve(host=host, port=port, workers=1)
+
+
+def _start_payments_sandbox() -> str | None:
+    """The sandbox provider in a background thread, when the configured provider is local."""
+    from walletdesk.payments.sandbox import SandboxServer, SandboxState
+    from walletdesk.payments.settings import PaymentSettings
+
+    payments = PaymentSettings.of(Settings())
+    url = urlsplit(payments.sandbox_url)
+    if url.hostname not in ("127.0.0.1", "localhost") or not url.port:
+        return None
+    state = SandboxState(payments.webhook_secret, delay_seconds=2.0, slow_seconds=15.0)
+    try:
+        server = SandboxServer(state, port=url.port).start()
+    except OSError:  # already running (e.g. `walletdesk simulate payments`)
+        return None
+    return server.url
 
 
 @kb_app.command("load")
