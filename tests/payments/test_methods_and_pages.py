@@ -8,7 +8,8 @@ from sqlalchemy import MetaData, select
 
 from tests.conftest import csrf_of, sign_in
 from tests.payments.conftest import available, wait_for
-from walletdesk.payments.methods import luhn_valid, mask_card
+from walletdesk.payments.methods import mask_card
+from walletdesk.safety.service import luhn_valid
 
 CARD = "6222021234567890128"
 

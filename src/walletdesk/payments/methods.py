@@ -14,22 +14,13 @@ from sqlalchemy.orm import Session
 from walletdesk.db import utcnow
 from walletdesk.errors import Conflict, NotFound, ValidationFailed
 from walletdesk.payments.models import METHOD_KINDS, CryptoAddress, PaymentMethod
+from walletdesk.safety.service import luhn_valid
 
 CARD_KINDS = ("bank_card", "credit_card")
 BASE58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 TRON_ADDRESS = re.compile(r"^T[1-9A-HJ-NP-Za-km-z]{33}$")
 PHONE = re.compile(r"^1\d{10}$")
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,}$")
-
-
-def luhn_valid(digits: str) -> bool:
-    total = 0
-    for index, char in enumerate(reversed(digits)):
-        value = int(char)
-        if index % 2 == 1:
-            value = value * 2 - 9 if value > 4 else value * 2
-        total += value
-    return total % 10 == 0
 
 
 def mask_card(digits: str) -> str:

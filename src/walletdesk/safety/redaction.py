@@ -141,7 +141,8 @@ def _chinese_phrases(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _luhn_ok(digits: str) -> bool:
+def luhn_valid(digits: str) -> bool:
+    """The Luhn check digit test that every payment card number passes."""
     total = 0
     for index, char in enumerate(reversed(digits)):
         value = int(char)
@@ -162,7 +163,7 @@ def _cards_in(match: re.Match[str]) -> list[tuple[int, int, str]]:
     while i < len(groups):
         for j in range(len(groups), i, -1):
             digits = "".join(g[2] for g in groups[i:j])
-            if 13 <= len(digits) <= 19 and digits[0] in "23456" and _luhn_ok(digits):
+            if 13 <= len(digits) <= 19 and digits[0] in "23456" and luhn_valid(digits):
                 cards.append((groups[i][0], groups[j - 1][1], digits))
                 i = j
                 break

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from walletdesk.safety.redaction import Redaction, redact
+from walletdesk.safety.redaction import Redaction, luhn_valid, redact
 
-__all__ = ["Redaction", "redact", "redact_secrets"]
+__all__ = ["Redaction", "luhn_valid", "redact", "redact_secrets"]
 
 
 def redact_secrets(text: str) -> str:
