@@ -245,16 +245,35 @@ def save_draft(
     draft.author_id = actor.id
     draft.updated_at = utcnow()
     db.flush()
+    _audit_article(
+        db,
+        actor=actor,
+        action="article.draft_saved",
+        article=article,
+        ip=ip,
+        details={"lang": lang, "version": draft.number},
+    )
+    return draft
+
+
+def _audit_article(
+    db: Session,
+    *,
+    actor: User,
+    action: str,
+    article: HelpArticle,
+    ip: str,
+    details: dict[str, object],
+) -> None:
     audit.record(
         db,
         actor_id=actor.id,
-        action="article.draft_saved",
+        action=action,
         subject_type="article",
         subject_id=article.slug,
-        details={"lang": lang, "version": draft.number},
+        details=details,
         ip=ip,
     )
-    return draft
 
 
 def publish_draft(
@@ -272,14 +291,13 @@ def publish_draft(
     draft.published_at = utcnow()
     draft.publisher_id = actor.id
     db.flush()
-    audit.record(
+    _audit_article(
         db,
-        actor_id=actor.id,
+        actor=actor,
         action="article.published",
-        subject_type="article",
-        subject_id=article.slug,
-        details={"lang": lang, "version": draft.number},
+        article=article,
         ip=ip,
+        details={"lang": lang, "version": draft.number},
     )
     return draft
 
@@ -293,14 +311,13 @@ def discard_draft(
     number = draft.number
     db.delete(draft)
     db.flush()
-    audit.record(
+    _audit_article(
         db,
-        actor_id=actor.id,
+        actor=actor,
         action="article.draft_discarded",
-        subject_type="article",
-        subject_id=article.slug,
-        details={"lang": lang, "version": number},
+        article=article,
         ip=ip,
+        details={"lang": lang, "version": number},
     )
 
 
@@ -344,14 +361,13 @@ def move_article(
     article.category_id = category.id
     db.flush()
     db.refresh(article)
-    audit.record(
+    _audit_article(
         db,
-        actor_id=actor.id,
+        actor=actor,
         action="article.moved",
-        subject_type="article",
-        subject_id=article.slug,
-        details={"from": before, "to": category.slug},
+        article=article,
         ip=ip,
+        details={"from": before, "to": category.slug},
     )
 
 
