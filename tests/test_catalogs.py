@@ -16,6 +16,7 @@ STRING = r"""(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')"""
 MARKERS = [
     re.compile(r"(?<![\w.])_\(\s*" + STRING),
     re.compile(r"ctx\._\(\s*" + STRING),
+    re.compile(r"\bN_\(\s*" + STRING),
     re.compile(
         r"\b(?:ValidationFailed|Unauthorized|Forbidden|NotFound|Conflict|TooLarge|Locked|"
         r"RateLimited|DomainError|InsufficientFunds)\(\s*" + STRING

@@ -72,3 +72,8 @@ def from_accept_language(header: str | None) -> str | None:
         if lang:
             return lang
     return None
+
+
+def N_(msgid: str) -> str:
+    """Marks a message id for the catalogs where it is stored now and translated when shown."""
+    return msgid

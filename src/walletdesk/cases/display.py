@@ -87,6 +87,13 @@ class Display:
             if data.get("to") is None:
                 return self._("{actor} unassigned the case", actor=actor)
             new = str(data.get("to_name") or "")
+        if event.type == "action":
+            # Written by another domain (risk control, approvals, account actions): the text is
+            # a message id marked with N_ there, its parameters stored beside it.
+            params = {k: str(v) for k, v in (data.get("params") or {}).items()}
+            for key in data.get("translated") or ():
+                params[key] = self._(params.get(key, ""))
+            return self._(str(data.get("text", "")), actor=actor, **params)
         msgid = _EVENTS.get(event.type)
         if msgid is None:
             return f"{actor}: {event.type}"

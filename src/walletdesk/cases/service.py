@@ -201,6 +201,25 @@ def assign_case(
     db.flush()
 
 
+def record_action(
+    db: Session,
+    *,
+    case_id: int,
+    actor: User | None,
+    text: str,
+    params: Mapping[str, object] | None = None,
+    translated: Sequence[str] = (),
+    ip: str = "",
+) -> None:
+    """A line on the case's timeline written by another domain about this customer (an
+    account unlocked, a refund approved); `text` is a message id marked with N_ there."""
+    case = db.get(Case, case_id)
+    if case is None:
+        raise NotFound("This case does not exist or is not yours.", code="case_not_found")
+    data = {"text": text, "params": dict(params or {}), "translated": list(translated)}
+    events.record(db, case=case, actor=actor, type="action", data=data, ip=ip)
+
+
 def attach_files(
     db: Session,
     *,

@@ -19,6 +19,7 @@ MODEL_MODULES = (
     "walletdesk.wallet.models",
     "walletdesk.wallet.transactions",
     "walletdesk.payments.models",
+    "walletdesk.approvals.models",
 )
 
 
