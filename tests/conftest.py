@@ -85,6 +85,7 @@ def settings(tmp_path: Path, db_url: str) -> Settings:
         data_dir=tmp_path / "data",
         database_url=db_url,
         secret_key="test-secret-key-not-for-production",
+        jobs="off",  # tests run jobs themselves (tests/test_jobs.py)
         _env_file=None,  # type: ignore[call-arg]
     )
 

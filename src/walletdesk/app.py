@@ -17,7 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import text
 
-from walletdesk import __version__
+from walletdesk import __version__, jobs
 from walletdesk.config import Settings
 from walletdesk.db import make_engine, make_sessionmaker, session_scope
 from walletdesk.errors import DomainError
@@ -62,10 +62,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings.ensure_dirs()
     settings.signing_key()
     engine = make_engine(settings.db_url)
+    factory = make_sessionmaker(engine, info={"settings": settings})
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runner = jobs.start_inline(factory=factory, settings=settings)
         yield
+        if runner is not None:
+            runner.stop()
         engine.dispose()
 
     app = FastAPI(
@@ -77,7 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = engine
-    app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.sessionmaker = factory
     app.state.templates = _templates()
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     _install_middleware(app, settings)

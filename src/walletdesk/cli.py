@@ -1,7 +1,8 @@
-"""The `walletdesk` command: demo, serve, migrate, kb, ledger and friends."""
+"""The `walletdesk` command: demo, serve, worker, migrate, kb, ledger and friends."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from urllib.parse import urlsplit
@@ -93,6 +94,38 @@ def demo(
     if sandbox:
         console.print(f"Payments sandbox on {sandbox} (amount cents .51–.55 choose failure modes)")
     serve(host=host, port=port, workers=1)
+
+
+@app.command()
+def worker(
+    once: bool = typer.Option(False, "--once", help="Run the jobs that are due, then exit."),
+) -> None:
+    """Run the periodic jobs (deposit expiry, payment resends) until stopped. Set
+    WALLETDESK_JOBS=off on the web processes when workers run them."""
+    import signal
+
+    from walletdesk.jobs import JobRunner, registered_jobs
+
+    settings = _settings()
+    engine = make_engine(settings.db_url)
+    factory = make_sessionmaker(engine, info={"settings": settings})
+    runner = JobRunner(factory=factory, settings=settings, jobs=registered_jobs())
+    try:
+        if once:
+            outcomes = runner.run_due()
+            for outcome in outcomes:
+                line: dict[str, object] = {"job": outcome.name, "status": outcome.status}
+                line |= {"error": outcome.error} if outcome.error else {"result": outcome.result}
+                typer.echo(json.dumps(line, default=str))
+            if any(outcome.status == "failed" for outcome in outcomes):
+                raise typer.Exit(1)
+            return
+        signal.signal(signal.SIGTERM, lambda *_: runner.stop(timeout=0))
+        console.print(f"worker {runner.owner}: {', '.join(j.name for j in runner.jobs)}")
+        with contextlib.suppress(KeyboardInterrupt):
+            runner.run_forever()
+    finally:
+        engine.dispose()
 
 
 def _start_payments_sandbox() -> str | None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -55,6 +56,9 @@ class Settings(BaseSettings):
         }
     )
     deposit_confirm_timeout: int = 24 * 3600  # seconds before a deposit shows "not received"
+    # Periodic jobs: "inline" runs them in a thread of each web process (the demo); "off" when
+    # `walletdesk worker` processes run them. Leases keep one runner per job at a time.
+    jobs: Literal["inline", "off"] = "inline"
 
     @property
     def db_url(self) -> str:

@@ -68,8 +68,12 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
-def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False)
+def make_sessionmaker(
+    engine: Engine, *, info: dict[str, Any] | None = None
+) -> sessionmaker[Session]:
+    """`info` is copied into each session's `Session.info` (the app puts its settings there, so
+    after-commit work such as transaction alerts can reach them)."""
+    return sessionmaker(bind=engine, expire_on_commit=False, info=info)
 
 
 def after_commit(session: Session, callback: Callable[[], None]) -> None:

@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Literal
 
 import pytest
 import uvicorn
@@ -31,6 +32,7 @@ class PaymentTestSettings(Settings):
 
     payments_webhook_secret: str = WEBHOOK_SECRET
     payments_http_timeout_seconds: float = CLIENT_TIMEOUT
+    jobs: Literal["inline", "off"] = "off"  # tests run the jobs themselves
 
 
 def _free_port() -> int:
