@@ -68,7 +68,11 @@ def seed_demo(db: Session, *, settings: Settings) -> list[dict[str, Any]]:
     logins = ensure_demo_people(db, settings=settings)
     from walletdesk.cases import service as cases
     from walletdesk.helpcenter import service as helpcenter
+    from walletdesk.wallet.samples import seed_demo_wallet
 
     helpcenter.load_knowledge_base(db)
+    customer = identity.find_by_login(db, str(DEMO_PEOPLE[0]["phone"]))
+    if customer is not None:
+        seed_demo_wallet(db, customer=customer)
     cases.seed_demo_cases(db, settings=settings)
     return list(logins)

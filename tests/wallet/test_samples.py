@@ -1,0 +1,35 @@
+"""The demo installation's customer has a real, balanced wallet history that agents and the
+customer see, seeded once."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from walletdesk.db import session_scope
+from walletdesk.demo import seed_demo
+from walletdesk.identity import service as identity
+from walletdesk.wallet import service as wallet
+from walletdesk.wallet.ledger import verify_ledger
+from walletdesk.wallet.transactions import WalletTransaction
+
+
+def test_the_demo_customer_has_a_verified_wallet_with_history_seeded_once(app):
+    for _ in range(2):
+        with session_scope(app.state.sessionmaker) as db:
+            seed_demo(db, settings=app.state.settings)
+    with session_scope(app.state.sessionmaker) as db:
+        customer = identity.find_by_login(db, "+8613800138000")
+        assert customer is not None and customer.kyc_level == "basic"
+        # 2,000 + 300 deposited, 800 withdrawn with a 2.00 fee.
+        assert wallet.balances(db, user_id=customer.id)["CNY"].available_minor == 149_800
+        rows = db.execute(
+            select(WalletTransaction.status, WalletTransaction.failure_code, func.count())
+            .where(WalletTransaction.user_id == customer.id)
+            .group_by(WalletTransaction.status, WalletTransaction.failure_code)
+        ).all()
+        assert {(s, f): n for s, f, n in rows} == {
+            ("succeeded", None): 3,
+            ("failed", "card_declined"): 1,
+            ("failed", "not_received"): 1,
+        }
+        assert verify_ledger(db).ok
