@@ -20,6 +20,8 @@ EVENT_LABELS = {
     "account_unlocked": "Account unlocked",
     "alerts_changed": "Alert settings changed",
     "kyc_submitted": "Real-name verification submitted",
+    "unlocked_by_staff": "Account unlocked by our support team",
+    "reset_code_sent_by_staff": "Password reset code sent by our support team",
 }
 
 ALERT_LABELS = {
@@ -32,7 +34,31 @@ ALERT_LABELS = {
     ),
     "kyc_approved": "Your real-name verification was approved: {level}.",
     "kyc_rejected": "Your real-name verification was not approved: {reason}",
+    "unlocked_by_staff": (
+        "Our support team unlocked your account at {time}. If you did not ask for this, lock "
+        "your account now."
+    ),
 }
+
+# Transaction alerts (walletdesk.wallet.alerts): on the security page, and texted as well.
+TRANSACTION_ALERT_LABELS = {
+    "deposit_credited": "Your deposit of {amount} was credited to your wallet. Ref. {reference}",
+    "deposit_failed": "Your deposit of {amount} did not go through: {reason} Ref. {reference}",
+    "withdrawal_paid": "Your withdrawal of {amount} was paid out. Ref. {reference}",
+    "withdrawal_failed": (
+        "Your withdrawal of {amount} did not go through: {reason} The held amount is back in "
+        "your balance. Ref. {reference}"
+    ),
+    "transfer_sent": "You sent {amount} to {counterparty}. Ref. {reference}",
+    "transfer_received": "You received {amount} from {counterparty}. Ref. {reference}",
+    "refund_credited": "A refund of {amount} was credited to your wallet. Ref. {reference}",
+    "compensation_credited": (
+        "Compensation of {amount} was credited to your wallet. Ref. {reference}"
+    ),
+    "transaction_failed": "Your payment of {amount} did not go through: {reason} Ref. {reference}",
+    "transaction_reversed": "Your payment of {amount} was reversed: {reason} Ref. {reference}",
+}
+ALERT_LABELS.update(TRANSACTION_ALERT_LABELS)
 
 SMS_TEXTS = {
     "code": (
@@ -54,6 +80,10 @@ SMS_TEXTS = {
     "phone_changed": (
         "[{brand}] The phone number of your account was changed to {phone} at {time}. If "
         "this was not you, contact us at once."
+    ),
+    "unlocked_by_staff": (
+        "[{brand}] Our support team unlocked your account at {time}. If you did not ask for "
+        "this, lock your account in Security settings or contact us."
     ),
 }
 
