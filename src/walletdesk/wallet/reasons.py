@@ -49,6 +49,13 @@ REASONS: dict[str, dict[str, str]] = {
         "zh": "已取消。",
         "en": "It was cancelled.",
     },
+    "payout_cancelled": {
+        "zh": "支付渠道长时间没有确认这笔提现，客服已将其取消，资金已退回您的钱包。",
+        "en": (
+            "The payment provider did not confirm this withdrawal for too long, so our support "
+            "team cancelled it; the money is back in your wallet."
+        ),
+    },
     "reversed_by_bank": {
         "zh": "银行退回了这笔款项。",
         "en": "The bank returned the money.",
