@@ -1,5 +1,6 @@
 """Ledger throughput on PostgreSQL: transfers per second through walletdesk.wallet.service with
-1, 8 and 32 concurrent clients over hot (4) and cold (2,000) accounts, each against a baseline of
+1, 8 and 32 concurrent clients (threads spread over one process per core, as a deployment spreads
+requests over worker processes) over hot (4) and cold (2,000) accounts, each against a baseline of
 bare SQL doing the same writes (guarded balance updates, entry, postings) in the same run.
 
 Run from the project root: `.venv/bin/python bench/ledger_bench.py`. It creates a database of
@@ -9,6 +10,7 @@ its own, migrates it, and drops it at the end; every configuration runs for a bo
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
 import random
 import sys
@@ -17,6 +19,7 @@ import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 import psycopg
 from sqlalchemy import create_engine, text
@@ -32,6 +35,8 @@ SECONDS = float(os.environ.get("LEDGER_BENCH_SECONDS", "3"))  # measured, per co
 ROUNDS = 3  # slices each of service and baseline, alternating, sharing SECONDS
 WARMUP = 0.3  # seconds run before each slice is measured (statements prepared, caches warm)
 CLIENTS = (1, 8, 32)
+# Client processes (threads spread over them), like a deployment's worker processes.
+PROCESSES = int(os.environ.get("LEDGER_BENCH_PROCESSES", str(os.cpu_count() or 1)))
 SHAPES = {"hot": 4, "cold": 2_000}  # accounts the transfers pick from
 START_BALANCE = 10**12  # so that no transfer of the run is refused
 
@@ -99,11 +104,59 @@ def seed(url: str) -> dict[str, list[tuple[int, int]]]:
     return people
 
 
-def measure(clients: int, make_worker: Callable[[int], Callable[[], None]]) -> float:
-    """Transfers per second over one slice with `clients` threads, after WARMUP."""
-    workers = [make_worker(i) for i in range(clients)]
+def measure(clients: int, kind: str, url: str, accounts: list[tuple[int, int]], tag: str) -> float:
+    """Transfers per second over one slice with `clients` concurrent clients, after WARMUP.
+
+    The clients are threads spread over PROCESSES processes, as a deployment spreads requests
+    over worker processes; service and baseline are driven the same way."""
+    processes = min(PROCESSES, clients)
+    shares = [clients // processes + (i < clients % processes) for i in range(processes)]
+    context = multiprocessing.get_context("fork")
+    barrier = context.Barrier(clients + 1)
+    results = context.Queue()
+    children = [
+        context.Process(
+            target=_client_process,
+            args=(kind, url, accounts, f"{tag}-p{i}", share, barrier, results),
+        )
+        for i, share in enumerate(shares)
+    ]
+    for child in children:
+        child.start()
+    barrier.wait()
+    outcomes = [results.get() for _ in children]
+    for child in children:
+        child.join()
+    errors = [o for o in outcomes if isinstance(o, str)]
+    if errors:
+        raise RuntimeError(errors[0])
+    return sum(outcomes) / (SECONDS / ROUNDS)
+
+
+def _client_process(
+    kind: str,
+    url: str,
+    accounts: list[tuple[int, int]],
+    tag: str,
+    clients: int,
+    barrier: Any,
+    results: Any,
+) -> None:
+    """One process's share of the clients: its own connections, threads started together with
+    every other process's at the shared barrier; puts its count (or the first error)."""
+    conns: list[psycopg.Connection] = []
+    engine = None
+    if kind == "service":
+        engine = create_engine(url, pool_size=clients, max_overflow=0)
+        warm = [engine.connect() for _ in range(clients)]  # the pool holds one per client
+        for opened in warm:
+            opened.close()
+        make = service_worker(make_sessionmaker(engine), accounts, tag)
+    else:
+        dsn = url.replace("postgresql+psycopg://", "postgresql://")
+        make = baseline_worker(dsn, accounts, tag, conns)
+    workers = [make(i) for i in range(clients)]
     counts = [0] * clients
-    barrier = threading.Barrier(clients + 1)
     errors: list[BaseException] = []
 
     def loop(index: int) -> None:
@@ -122,12 +175,13 @@ def measure(clients: int, make_worker: Callable[[int], Callable[[], None]]) -> f
     threads = [threading.Thread(target=loop, args=(i,)) for i in range(clients)]
     for thread in threads:
         thread.start()
-    barrier.wait()
     for thread in threads:
         thread.join()
-    if errors:
-        raise errors[0]
-    return sum(counts) / (SECONDS / ROUNDS)
+    results.put(repr(errors[0]) if errors else sum(counts))
+    for conn in conns:
+        conn.close()
+    if engine is not None:
+        engine.dispose()
 
 
 def service_worker(
@@ -203,22 +257,11 @@ def baseline_worker(dsn: str, accounts: list[tuple[int, int]], tag: str, conns: 
 def compare(url: str, clients: int, shape: str, accounts: list[tuple[int, int]]) -> str:
     """Service and bare SQL in alternating slices, so that load from elsewhere on the machine
     falls on both alike; one BENCH line."""
-    dsn = url.replace("postgresql+psycopg://", "postgresql://")
     service = base = 0.0
     for slice_ in range(ROUNDS):
         tag = f"c{clients}-{shape}-{slice_}"
-        engine = create_engine(url, pool_size=clients, max_overflow=0)
-        warm = [engine.connect() for _ in range(clients)]  # the pool holds one per client
-        for conn in warm:
-            conn.close()
-        service += measure(
-            clients, service_worker(make_sessionmaker(engine), accounts, "svc" + tag)
-        )
-        engine.dispose()
-        conns: list[psycopg.Connection] = []
-        base += measure(clients, baseline_worker(dsn, accounts, "sql" + tag, conns))
-        for conn in conns:
-            conn.close()
+        service += measure(clients, "service", url, accounts, "svc" + tag)
+        base += measure(clients, "baseline", url, accounts, "sql" + tag)
     service, base = service / ROUNDS, base / ROUNDS
     return (
         f"BENCH ledger_transfers_c{clients}_{shape} {service:.0f} transfers/s"
