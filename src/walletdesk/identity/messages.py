@@ -60,6 +60,35 @@ TRANSACTION_ALERT_LABELS = {
 }
 ALERT_LABELS.update(TRANSACTION_ALERT_LABELS)
 
+# Risk control (walletdesk.risk): freezes, held payments and unusual sign-ins.
+RISK_ALERT_LABELS = {
+    "account_frozen": (
+        "Your account was frozen at {time} for a security review: {reason} Money cannot be "
+        "sent or withdrawn until it is reviewed; you can still sign in and receive money. "
+        "Contact support about case {case}. We never ask for your password or codes."
+    ),
+    "payment_held": (
+        "Your payment {reference} of {amount} is held for a security check: {reason} You do "
+        "not need to do anything; we will contact you about case {case}."
+    ),
+    "account_unfrozen": (
+        "The freeze on your account was lifted at {time}. You can send and withdraw money again."
+    ),
+    "account_freeze_lifted": (
+        "A freeze on your account was lifted at {time}, but another one is still in force. "
+        "Your wallet page shows why and what to do."
+    ),
+    "risk_notice": (
+        "We noticed something unusual about your payment {reference}: {reason} If this was "
+        "not you, lock your account now and contact us."
+    ),
+    "new_location": (
+        "New sign-in from {location} at {time}, a kind of place your account was not used "
+        "from before. If this was not you, lock your account now."
+    ),
+}
+ALERT_LABELS.update(RISK_ALERT_LABELS)
+
 SMS_TEXTS = {
     "code": (
         "[{brand}] Your verification code is {code}. It expires in 10 minutes. Never share "
