@@ -127,6 +127,8 @@ def record_transaction(
         tx.completed_at = utcnow()
     db.add(tx)
     db.flush()
+    if status in FINAL_STATES:
+        _reached_final_state(db, tx)
     return tx
 
 
@@ -141,6 +143,7 @@ def advance(
     failure_code: str | None = None,
 ) -> WalletTransaction:
     """Record a step (e.g. "risk_check", "review") and, when given, the new status."""
+    was = tx.status
     if status is not None:
         if status not in TRANSACTION_STATES:
             raise ValueError(f"unknown status {status}")
@@ -151,4 +154,13 @@ def advance(
         tx.failure_code = failure_code
     tx.steps.append(TransactionStep(status=step, note=note[:255], actor_id=actor_id))
     db.flush()
+    if status in FINAL_STATES and status != was:
+        _reached_final_state(db, tx)
     return tx
+
+
+def _reached_final_state(db: Session, tx: WalletTransaction) -> None:
+    """Every status change passes here: the customer's alert is sent after commit."""
+    from walletdesk.wallet.alerts import alert_after_commit  # it reads this module's models
+
+    alert_after_commit(db, tx=tx)
