@@ -41,6 +41,7 @@ ROUTER_MODULES = (
     "walletdesk.wallet.views",
     "walletdesk.payments.api",
     "walletdesk.payments.views",
+    "walletdesk.approvals.views",
 )
 
 # Forms carry at most this many attachments; the request size limit follows from it.

@@ -1,11 +1,11 @@
-"""Agent console pages: the inbox (filters, search, pages) and a case with its customer,
+"""Agent console pages: the inbox (filters, search, pages) and a case with its customer panel,
 details, conversation and timeline, where staff reply, add internal notes and set status,
-priority and assignee.
+priority and assignee. The customer panel's actions live in `console_actions`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 from fastapi import APIRouter
 from fastapi.responses import RedirectResponse, Response
@@ -14,6 +14,7 @@ from walletdesk.cases import service, states
 from walletdesk.cases.attachments import ALLOWED, Upload
 from walletdesk.cases.categories import CATEGORIES
 from walletdesk.cases.models import Case
+from walletdesk.cases.panel import PanelDisplay, customer_panel
 from walletdesk.cases.queries import ASSIGNEE_FILTERS
 from walletdesk.cases.webforms import display_for, field_errors, read_form
 from walletdesk.errors import DomainError
@@ -60,22 +61,27 @@ def inbox(
 @router.get("/console/cases/{case_id}")
 def console_case(case_id: int, ctx: Context) -> Response:
     user = ctx.require("agent")
-    return _case_page(ctx, service.get_readable_case(ctx.db, user=user, case_id=case_id))
+    return case_page(ctx, service.get_readable_case(ctx.db, user=user, case_id=case_id))
 
 
-def _case_page(
+def case_page(
     ctx: Ctx,
     case: Case,
     *,
     errors: dict[str, str] | None = None,
     values: dict[str, str] | None = None,
     status_code: int = 200,
+    reveal: Collection[str] = (),
 ) -> Response:
+    """The case page; `reveal` names personal data shown in full this once (already allowed
+    and audited by the caller), and such a page is never cached."""
     user = ctx.require("agent")
-    return ctx.render(
+    response = ctx.render(
         "cases/console_case.html",
         status_code=status_code,
         case=case,
+        panel=customer_panel(ctx.db, case=case, staff=user, reveal=reveal),
+        pshow=PanelDisplay(ctx._),
         messages=service.conversation(ctx.db, case=case, user=user),
         files=service.case_files(ctx.db, case=case, user=user),
         events=service.timeline(ctx.db, case=case),
@@ -87,9 +93,12 @@ def _case_page(
         errors=errors or {},
         values=values or {},
     )
+    if reveal:
+        response.headers["Cache-Control"] = "no-store"
+    return response
 
 
-async def _act(ctx: Ctx, case_id: int, form_name: str, action: Action) -> Response:
+async def act(ctx: Ctx, case_id: int, form_name: str, action: Action) -> Response:
     """Run one console form: on success back to the case (so a reload does not repeat it),
     on a refused change the case again with the reason next to that form."""
     actor = ctx.require("agent")
@@ -99,7 +108,7 @@ async def _act(ctx: Ctx, case_id: int, form_name: str, action: Action) -> Respon
         action(case, actor, values, uploads)
     except DomainError as exc:
         errors = {form_name: " ".join(field_errors(ctx, exc).values())}
-        return _case_page(ctx, case, errors=errors, values=values, status_code=exc.status)
+        return case_page(ctx, case, errors=errors, values=values, status_code=exc.status)
     return RedirectResponse(f"/console/cases/{case.id}", status_code=303)
 
 
@@ -116,7 +125,7 @@ async def reply(case_id: int, ctx: Context) -> Response:
             ip=ctx.ip,
         )
 
-    return await _act(ctx, case_id, "reply", action)
+    return await act(ctx, case_id, "reply", action)
 
 
 @router.post("/console/cases/{case_id}/note")
@@ -132,7 +141,7 @@ async def note(case_id: int, ctx: Context) -> Response:
             ip=ctx.ip,
         )
 
-    return await _act(ctx, case_id, "note", action)
+    return await act(ctx, case_id, "note", action)
 
 
 @router.post("/console/cases/{case_id}/status")
@@ -141,7 +150,7 @@ async def set_status(case_id: int, ctx: Context) -> Response:
         status = values.get("status", "")
         service.change_status(ctx.db, case=case, actor=actor, status=status, ip=ctx.ip)
 
-    return await _act(ctx, case_id, "status", action)
+    return await act(ctx, case_id, "status", action)
 
 
 @router.post("/console/cases/{case_id}/priority")
@@ -150,7 +159,7 @@ async def set_priority(case_id: int, ctx: Context) -> Response:
         priority = values.get("priority", "")
         service.set_priority(ctx.db, case=case, actor=actor, priority=priority, ip=ctx.ip)
 
-    return await _act(ctx, case_id, "priority", action)
+    return await act(ctx, case_id, "priority", action)
 
 
 @router.post("/console/cases/{case_id}/assignee")
@@ -165,4 +174,4 @@ async def set_assignee(case_id: int, ctx: Context) -> Response:
             assignee_id = None
         service.assign_case(ctx.db, case=case, actor=actor, assignee_id=assignee_id, ip=ctx.ip)
 
-    return await _act(ctx, case_id, "assignee", action)
+    return await act(ctx, case_id, "assignee", action)

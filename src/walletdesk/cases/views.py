@@ -1,7 +1,8 @@
 """Customer portal pages: my cases, opening a case (category first, then its fields, with
 help-center suggestions before submitting), a case's conversation and replies; file downloads.
 
-The agent console's pages live in `console` and are mounted on this router.
+The agent console's pages live in `console` (and the customer panel's forms in
+`console_actions`), mounted on this router.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
-from walletdesk.cases import console, service
+from walletdesk.cases import console, console_actions, service
 from walletdesk.cases.attachments import ALLOWED, MAX_FILES, file_response
 from walletdesk.cases.categories import CATEGORIES, CURRENCIES, FIELDS, Category
 from walletdesk.cases.models import Case
@@ -23,6 +24,7 @@ from walletdesk.web.deps import Context, Ctx
 
 router = APIRouter(include_in_schema=False)
 router.include_router(console.router)
+router.include_router(console_actions.router)
 SUGGESTION_LIMIT = 3
 
 

@@ -1,0 +1,71 @@
+"""The approvals queue: supervisors see what waits for a second member of staff (kind,
+customer, case, reason, who asked and when) and approve or reject it with a note.
+
+A refused decision (your own request, already decided, not allowed) is shown on the page.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import RedirectResponse, Response
+
+from walletdesk.approvals import service as approvals
+from walletdesk.approvals.display import ApprovalDisplay
+from walletdesk.cases.webforms import display_for, field_errors
+from walletdesk.errors import DomainError
+from walletdesk.wallet import adjustments  # noqa: F401 (registers the fee refund and compensation kinds)
+from walletdesk.web.deps import Context, Ctx
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/console/approvals")
+def queue(ctx: Context) -> Response:
+    ctx.require("supervisor")
+    return _page(ctx)
+
+
+@router.post("/console/approvals/{approval_id}/approve")
+async def approve(approval_id: int, ctx: Context) -> Response:
+    return await _decide(ctx, approval_id, approve=True)
+
+
+@router.post("/console/approvals/{approval_id}/reject")
+async def reject(approval_id: int, ctx: Context) -> Response:
+    return await _decide(ctx, approval_id, approve=False)
+
+
+async def _decide(ctx: Ctx, approval_id: int, *, approve: bool) -> Response:
+    staff = ctx.require("supervisor")
+    form = await ctx.form()
+    note = str(form.get("note") or "")
+    try:
+        approvals.decide(
+            ctx.db, approval_id=approval_id, staff=staff, approve=approve, note=note, ip=ctx.ip
+        )
+    except DomainError as exc:
+        ctx.db.rollback()  # nothing of a refused decision is kept
+        error = " ".join(field_errors(ctx, exc).values())
+        return _page(ctx, error=error, failed_id=approval_id, note=note, status_code=exc.status)
+    return RedirectResponse("/console/approvals?done=1", status_code=303)
+
+
+def _page(
+    ctx: Ctx,
+    *,
+    error: str = "",
+    failed_id: int | None = None,
+    note: str = "",
+    status_code: int = 200,
+) -> Response:
+    return ctx.render(
+        "approvals/queue.html",
+        status_code=status_code,
+        pending=approvals.pending_approvals(ctx.db),
+        ashow=ApprovalDisplay(ctx._),
+        show=display_for(ctx),
+        error=error,
+        failed_id=failed_id,
+        note=note,
+        done=ctx.request.query_params.get("done") == "1",
+    )

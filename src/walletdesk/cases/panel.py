@@ -1,0 +1,181 @@
+"""The customer panel on a console case: who the customer is (personal data masked unless
+revealed), their verification level, money, recent transactions, security events, locks and
+freezes, past cases, and the approvals asked for on this case.
+
+Read only. Each part is one explicit query (or two, with the rows it shows loaded in bulk),
+whatever the number of rows: no lazy loads from the template.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from walletdesk.approvals import service as approvals
+from walletdesk.approvals.display import ApprovalDisplay
+from walletdesk.approvals.models import Approval
+from walletdesk.cases.models import Case
+from walletdesk.db import utcnow
+from walletdesk.i18n import Translator
+from walletdesk.identity import events
+from walletdesk.identity.messages import KYC_LEVEL_LABELS
+from walletdesk.identity.models import SecurityEvent, User
+from walletdesk.identity.permissions import PERMISSIONS, can, require_permission
+from walletdesk.identity.present import event_text, location_text
+from walletdesk.identity.staff_actions import REVEALABLE, Profile, profile_of
+from walletdesk.payments import stuck
+from walletdesk.wallet import adjustments, history
+from walletdesk.wallet import service as wallet
+from walletdesk.wallet.currencies import format_minor
+from walletdesk.wallet.reasons import reason_text
+from walletdesk.wallet.transactions import WalletTransaction
+
+RECENT_TRANSACTIONS = 10
+RECENT_EVENTS = 10
+PAST_CASES = 20
+
+
+@dataclass(frozen=True)
+class TransactionRow:
+    tx: WalletTransaction
+    fee_left_minor: int  # of the fee charged, what may still be refunded
+    stuck: bool
+
+
+@dataclass(frozen=True)
+class CustomerPanel:
+    customer: User
+    profile: Profile
+    balances: list[wallet.Balance]
+    transactions: list[TransactionRow]
+    stuck: list[WalletTransaction]
+    security_events: list[SecurityEvent]
+    locked_until: datetime | None  # after wrong passwords, while it lasts
+    freezes: list[Any]  # risk.models.AccountFreeze, newest first
+    past_cases: list[Case]
+    approvals: list[Approval]  # asked for on this case, newest first
+    allowed: dict[str, bool]  # permission → whether the viewer holds it
+
+    @property
+    def self_locked(self) -> bool:
+        return self.customer.self_locked_at is not None
+
+    @property
+    def refundable(self) -> list[TransactionRow]:
+        return [row for row in self.transactions if row.fee_left_minor > 0]
+
+    @property
+    def currencies(self) -> list[str]:
+        return [balance.currency for balance in self.balances]
+
+    @property
+    def active_freezes(self) -> list[Any]:
+        return [freeze for freeze in self.freezes if freeze.lifted_at is None]
+
+    @property
+    def pending_approvals(self) -> list[Approval]:
+        return [approval for approval in self.approvals if approval.status == "pending"]
+
+
+def customer_panel(
+    db: Session,
+    *,
+    case: Case,
+    staff: User,
+    reveal: Collection[str] = (),
+    now: datetime | None = None,
+) -> CustomerPanel:
+    """The panel of the case's customer (loaded with the case) as `staff` may see it."""
+    require_permission(staff, "customer.view")
+    customer = case.customer
+    now = now or utcnow()
+    recent = list(
+        db.scalars(
+            history.own_transactions(customer.id, history.Filters())
+            .order_by(WalletTransaction.created_at.desc(), WalletTransaction.id.desc())
+            .limit(RECENT_TRANSACTIONS)
+        )
+    )
+    refunded = adjustments.refunded_fees(
+        db, user_id=customer.id, public_ids=[tx.public_id for tx in recent]
+    )
+    rows = [
+        TransactionRow(
+            tx=tx,
+            fee_left_minor=adjustments.charged_fee(tx) - refunded.get(tx.public_id, 0),
+            stuck=stuck.is_stuck(tx, now=now),
+        )
+        for tx in recent
+    ]
+    locked_until = customer.locked_until
+    return CustomerPanel(
+        customer=customer,
+        profile=profile_of(db, customer=customer, reveal=reveal),
+        balances=list(wallet.balances(db, user_id=customer.id).values()),
+        transactions=rows,
+        stuck=stuck.stuck_withdrawals(db, user_id=customer.id, now=now),
+        security_events=events.events_of(db, user_id=customer.id, limit=RECENT_EVENTS),
+        locked_until=locked_until if locked_until and locked_until > now else None,
+        freezes=[],
+        past_cases=_past_cases(db, case=case),
+        approvals=approvals.approvals_of(db, case_id=case.id, limit=20),
+        allowed={permission: can(staff, permission) for permission in PERMISSIONS},
+    )
+
+
+def _past_cases(db: Session, *, case: Case) -> list[Case]:
+    return list(
+        db.scalars(
+            select(Case)
+            .where(Case.customer_id == case.customer_id, Case.id != case.id)
+            .order_by(Case.created_at.desc(), Case.id.desc())
+            .limit(PAST_CASES)
+        )
+    )
+
+
+class PanelDisplay:
+    """How the panel reads, in the viewer's language."""
+
+    fields = REVEALABLE
+
+    def __init__(self, _: Translator) -> None:
+        self._ = _
+        self.lang = _.lang
+        self.approval = ApprovalDisplay(_)
+
+    def money(self, amount_minor: int, currency: str) -> str:
+        return f"{format_minor(amount_minor, currency)} {currency}"
+
+    def signed(self, tx: WalletTransaction) -> str:
+        return f"{history.signed_amount(tx)} {tx.currency}"
+
+    def kind(self, kind: str) -> str:
+        return history.kind_label(kind, self._)
+
+    def tx_status(self, status: str) -> str:
+        return history.status_label(status, self._)
+
+    def method(self, method: str) -> str:
+        return history.method_label(method, self._)
+
+    def reason(self, code: str | None) -> str:
+        return reason_text(code, self.lang)
+
+    def stuck_since(self, tx: WalletTransaction) -> datetime:
+        return stuck.last_activity(tx)
+
+    def kyc_level(self, level: str) -> str:
+        return self._(KYC_LEVEL_LABELS.get(level, level))
+
+    def event(self, event: SecurityEvent) -> str:
+        return event_text(self.lang, event)
+
+    def location(self, event: SecurityEvent) -> str:
+        where = str(event.details.get("location") or "")
+        return location_text(self.lang, where, event.ip) if where else event.ip
