@@ -1,4 +1,5 @@
-"""A live walletdesk (uvicorn in a thread, seeded demo data) and a real headless Chromium.
+"""A live walletdesk (uvicorn in a thread, seeded demo data, the payments sandbox posting its
+webhooks back to it) and a real headless Chromium.
 
 Chromium is Debian's (/usr/bin/chromium, installed by `make test`), driven by Playwright.
 """
@@ -22,8 +23,10 @@ from walletdesk.config import Settings
 from walletdesk.db import make_engine, make_sessionmaker, session_scope
 from walletdesk.demo import seed_demo
 from walletdesk.migrations import upgrade
+from walletdesk.payments.sandbox import SandboxServer, SandboxState
 
 CHROMIUM = "/usr/bin/chromium"
+WEBHOOK_SECRET = "browser-tests-webhook-secret"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -40,6 +43,7 @@ class LiveServer:
     url: str
     settings: Settings
     logins: dict[str, dict[str, str]]
+    sandbox: SandboxServer  # the payments provider, whose webhooks come back to `url`
 
 
 def _free_port() -> int:
@@ -51,7 +55,18 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     data_dir = tmp_path_factory.mktemp("live")
-    settings = Settings(data_dir=data_dir, secret_key="browser-tests", _env_file=None)  # type: ignore[call-arg]
+    port = _free_port()
+    # As `walletdesk demo` does: the payments sandbox, posting its webhooks to this server.
+    sandbox = SandboxServer(SandboxState(WEBHOOK_SECRET, delay_seconds=0.2, slow_seconds=3.0))
+    settings = Settings(
+        data_dir=data_dir,
+        secret_key="browser-tests",
+        payments_sandbox_url=sandbox.url,
+        payments_webhook_secret=WEBHOOK_SECRET,
+        payments_webhook_base_url=f"http://127.0.0.1:{port}",
+        jobs="off",
+        _env_file=None,  # type: ignore[call-arg]
+    )
     settings.ensure_dirs()
     upgrade(settings.db_url)
     engine = make_engine(settings.db_url)
@@ -59,7 +74,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         seed_demo(db, settings=settings)
     engine.dispose()
     logins = {row["role"]: row for row in json.loads((data_dir / "demo-logins.json").read_text())}
-    port = _free_port()
+    sandbox.start()
     config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
@@ -69,9 +84,12 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         if time.monotonic() > deadline:
             raise RuntimeError("live server did not start")
         time.sleep(0.05)
-    yield LiveServer(url=f"http://127.0.0.1:{port}", settings=settings, logins=logins)
+    yield LiveServer(
+        url=f"http://127.0.0.1:{port}", settings=settings, logins=logins, sandbox=sandbox
+    )
     server.should_exit = True
     thread.join(timeout=10)
+    sandbox.stop()
 
 
 @pytest.fixture(scope="session")

@@ -124,7 +124,7 @@ def deposit_status(ctx: Context, public_id: str) -> Response:
 
 
 def _withdraw_form(
-    ctx: Ctx, user: User, values: dict[str, Any], errors: dict[str, str]
+    ctx: Ctx, user: User, values: dict[str, Any], errors: dict[str, str], **extra: Any
 ) -> Response:
     return _render(
         ctx,
@@ -135,6 +135,7 @@ def _withdraw_form(
         values=values,
         errors=errors,
         status_code=422 if errors else 200,
+        **extra,
     )
 
 
@@ -146,6 +147,7 @@ def withdraw_page(ctx: Context) -> Response:
 
 @router.post("/wallet/withdraw")
 async def withdraw_submit(ctx: Context) -> Response:
+    """First submit: where to, the fee and the amount held. With confirm=1: requested."""
     user = _customer(ctx)
     form = await ctx.form()
     values = {k: str(v) for k, v in form.items() if k != "csrf_token"}
@@ -156,11 +158,18 @@ async def withdraw_submit(ctx: Context) -> Response:
             raise ValidationFailed("Choose where the money goes.", field="payment_method_id")
         method = methods.owned_method(ctx.db, user_id=user.id, method_id=int(raw_id))
         currency = "USDT" if method.kind == "crypto" else "CNY"
+        amount_minor = parse_amount(values.get("amount", ""), currency)
+        if values.get("confirm") != "1":
+            quote = service.quote_withdrawal(
+                ctx.db, user_id=user.id, method=method, amount_minor=amount_minor, currency=currency
+            )
+            preview = {"method": method, "amount_minor": amount_minor, "currency": currency}
+            return _withdraw_form(ctx, user, values, {}, preview=preview, quote=quote)
         tx = withdrawals.request_withdrawal(
             ctx.db,
             user_id=user.id,
             payment_method_id=method.id,
-            amount_minor=parse_amount(values.get("amount", ""), currency),
+            amount_minor=amount_minor,
             currency=currency,
             psettings=gateway.psettings,
         )
