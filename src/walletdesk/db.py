@@ -77,8 +77,18 @@ def make_sessionmaker(
 
 
 def after_commit(session: Session, callback: Callable[[], None]) -> None:
-    """Run `callback` once the surrounding transaction commits; dropped on rollback."""
-    session.info.setdefault("after_commit", []).append(callback)
+    """Run `callback` once the surrounding transaction commits; dropped on rollback, also
+    when the session goes on after `rollback()` and commits later work."""
+    pending = session.info.get("after_commit")
+    if pending is None:
+        pending = session.info["after_commit"] = []
+        if not event.contains(session, "after_rollback", _drop_after_commit):
+            event.listen(session, "after_rollback", _drop_after_commit)
+    pending.append(callback)
+
+
+def _drop_after_commit(session: Session) -> None:
+    session.info.pop("after_commit", None)
 
 
 @contextmanager
