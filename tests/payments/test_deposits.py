@@ -4,6 +4,7 @@ mode leaves the balance as the customer would expect."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import timedelta
 
 import httpx
@@ -214,3 +215,39 @@ def test_simulate_payments_command_is_a_typer_app():
     result = CliRunner().invoke(payments_app, ["--help"])
     assert result.exit_code == 0
     assert "--port" in result.output
+
+
+def test_a_charge_unanswered_then_unreachable_on_resend_is_still_credited(
+    app, client, people, sandbox, live
+):
+    headers = bearer(client, people.customer)
+    sandbox.state.delay_seconds = 1.5  # the webhook comes after walletdesk gave up waiting
+    tx = _deposit(client, headers, "100.52", _card(client, headers))
+    assert tx_status(app, tx["public_id"]) == "processing"
+    # The reconcile job resends while the provider cannot be reached at all.
+    gateway = gateway_of(app)
+    unreachable = replace(gateway.psettings, sandbox_url="http://127.0.0.1:9")
+    with session_scope(app.state.sessionmaker) as s:
+        tx_id = s.scalars(select(WalletTransaction.id)).one()
+    answer = send(replace(gateway, psettings=unreachable), tx_id=tx_id)
+    assert answer.failure_code == "provider_outage"
+    assert tx_status(app, tx["public_id"]) == "processing"
+    # The original charge's webhook then arrives: the customer is credited.
+    assert _final(app, tx["public_id"]) == "succeeded"
+    assert available(app, people.customer) == 10052
+
+
+def test_a_deposit_given_up_as_not_received_is_credited_when_it_arrives(
+    app, client, people, sandbox, live
+):
+    headers = bearer(client, people.customer)
+    sandbox.state.delay_seconds = 1.0
+    tx = _deposit(client, headers, "100.52", _card(client, headers))
+    with session_scope(app.state.sessionmaker) as s:
+        later = utcnow() + timedelta(seconds=61)
+        assert expire_unconfirmed_deposits(s, now=later, timeout_seconds=60) == 1
+    assert tx_status(app, tx["public_id"]) == "failed"
+    wait_for(lambda: tx_status(app, tx["public_id"]) == "succeeded")
+    assert available(app, people.customer) == 10052
+    with session_scope(app.state.sessionmaker) as s:
+        assert verify_ledger(s).problems == []

@@ -108,8 +108,19 @@ def record_answer(db: Session, *, tx_id: int, answer: ProviderAnswer) -> None:
         log.warning("provider timed out for %s", tx.public_id)
         if tx.status not in FINAL_STATES:
             advance(db, tx=tx, step="provider_timeout")
-    elif tx.status not in FINAL_STATES:
+    elif tx.status in FINAL_STATES:
+        return
+    elif answer.failure_code == "provider_outage" and _may_exist(tx):
+        # Unreachable on a resend of a charge that may exist since an earlier timeout: not an
+        # answer about that charge. Stay processing; its webhook or the expiry settles it.
+        log.warning("provider unreachable on resend of %s", tx.public_id)
+        advance(db, tx=tx, step="provider_unavailable")
+    else:
         fail(db, tx=tx, failure_code=answer.failure_code or "provider_error")
+
+
+def _may_exist(tx: WalletTransaction) -> bool:
+    return any(step.status == "provider_timeout" for step in tx.steps)
 
 
 def fail(db: Session, *, tx: WalletTransaction, failure_code: str, note: str = "") -> None:

@@ -48,10 +48,18 @@ def receive_webhook(
         log.warning("webhook for unknown payment %s/%s ignored", provider, ref)
         return "ignored"
     tx.provider_ref = ref
-    if tx.status == "succeeded" or (tx.status == "failed" and tx.failure_code != "not_received"):
+    if tx.status == "succeeded":
         return "duplicate"
     if tx.kind == "deposit" and status == "succeeded":
+        # The money arrived: it is credited even where we had given up on it (not received,
+        # a failed resend), so that a customer is never charged without being credited.
+        if tx.status == "failed":
+            log.warning("late confirmation credits %s (was %s)", tx.public_id, tx.failure_code)
         credit_deposit(db, tx=tx, provider=provider, ref=ref)
+    elif tx.status == "failed":
+        if tx.kind == "withdrawal" and status == "succeeded":
+            log.error("payout %s confirmed after it failed here: reconcile", tx.public_id)
+        return "duplicate"
     elif tx.kind == "withdrawal" and status == "succeeded" and tx.status == "processing":
         pay_withdrawal(db, tx=tx, provider=provider, ref=ref)
     elif status == "failed" and tx.status != "failed":
