@@ -107,6 +107,9 @@ async def act(ctx: Ctx, case_id: int, form_name: str, action: Action) -> Respons
     try:
         action(case, actor, values, uploads)
     except DomainError as exc:
+        # Nothing of a refused change is kept, even what it wrote before it was refused.
+        ctx.db.rollback()
+        case = service.get_readable_case(ctx.db, user=actor, case_id=case_id)
         errors = {form_name: " ".join(field_errors(ctx, exc).values())}
         return case_page(ctx, case, errors=errors, values=values, status_code=exc.status)
     return RedirectResponse(f"/console/cases/{case.id}", status_code=303)
