@@ -41,6 +41,7 @@ ROUTER_MODULES = (
     "walletdesk.wallet.views",
     "walletdesk.payments.api",
     "walletdesk.payments.views",
+    "walletdesk.risk.views",
     "walletdesk.approvals.views",
 )
 

@@ -56,6 +56,8 @@ class Settings(BaseSettings):
         }
     )
     deposit_confirm_timeout: int = 24 * 3600  # seconds before a deposit shows "not received"
+    # Risk-control rules (walletdesk/risk/rules.yaml); a file here overrides them rule by rule.
+    risk_rules_path: Path | None = None
     # Periodic jobs: "inline" runs them in a thread of each web process (the demo); "off" when
     # `walletdesk worker` processes run them. Leases keep one runner per job at a time.
     jobs: Literal["inline", "off"] = "inline"

@@ -8,6 +8,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 
@@ -17,7 +18,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from walletdesk.config import Settings
-from walletdesk.db import session_scope
+from walletdesk.db import session_scope, utcnow
 from walletdesk.identity.models import User
 from walletdesk.payments.sandbox import SandboxServer, SandboxState
 from walletdesk.wallet import service as wallet
@@ -118,6 +119,13 @@ def fund(app, user: User, amount_minor: int, currency: str = "CNY") -> None:
 def verify_kyc(app, user: User, level: str = "basic") -> None:
     with session_scope(app.state.sessionmaker) as s:
         s.execute(update(User).where(User.id == user.id).values(kyc_level=level))
+
+
+def established(app, user: User, days: int = 365) -> None:
+    """Make the account `days` old: risk control treats large withdrawals of new ones apart."""
+    with session_scope(app.state.sessionmaker) as s:
+        since = utcnow() - timedelta(days=days)
+        s.execute(update(User).where(User.id == user.id).values(created_at=since))
 
 
 def session(app) -> Session:

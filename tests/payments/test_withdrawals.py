@@ -6,7 +6,14 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from tests.conftest import bearer, csrf_of, sign_in
-from tests.payments.conftest import available, fund, tx_status, verify_kyc, wait_for
+from tests.payments.conftest import (
+    available,
+    established,
+    fund,
+    tx_status,
+    verify_kyc,
+    wait_for,
+)
 from walletdesk.audit.models import AuditEntry
 from walletdesk.db import session_scope
 from walletdesk.wallet import service as wallet
@@ -19,6 +26,7 @@ def _setup(
     app, client, people, balance_minor: int, level: str = "advanced"
 ) -> tuple[dict[str, str], int]:
     verify_kyc(app, people.customer, level)
+    established(app, people.customer)  # a new account's large withdrawal freezes it (tests/risk)
     fund(app, people.customer, balance_minor)
     headers = bearer(client, people.customer)
     response = client.post(

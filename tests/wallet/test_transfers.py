@@ -7,6 +7,7 @@ import re
 import time
 import uuid
 
+import yaml
 from sqlalchemy import select, update
 
 from tests.conftest import bearer, csrf_of, sign_in
@@ -171,7 +172,18 @@ def test_self_locked_sender_cannot_send(app, people):
             raise AssertionError("a self-locked customer sent money")
 
 
-def test_limits_follow_the_verification_level(app, client, people):
+def risk_rules_off(app, tmp_path) -> None:
+    """Limits on their own: this many large transfers in a minute would trip risk control
+    (tests/risk), which holds or freezes instead of refusing with the limit's message."""
+    path = tmp_path / "no-risk-rules.yaml"
+    names = ("new_device_login", "large_withdrawal", "unusual_amount", "velocity")
+    rules = {name: {"enabled": False} for name in (*names, "new_account_large_withdrawal")}
+    path.write_text(yaml.safe_dump({"rules": rules}))
+    app.state.settings.risk_rules_path = path  # the app's sessions carry this settings object
+
+
+def test_limits_follow_the_verification_level(app, client, people, tmp_path):
+    risk_rules_off(app, tmp_path)
     fund(app, people.customer, 60_000_000)
     headers = bearer(client, people.customer)
 

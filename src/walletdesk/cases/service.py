@@ -102,6 +102,45 @@ def open_case(
     return case
 
 
+def open_review_case(
+    db: Session,
+    *,
+    customer_id: int,
+    category: str,
+    subject: str,
+    description: str,
+    details: Mapping[str, object] | None = None,
+    amount_minor: int | None = None,
+    currency: str | None = None,
+    ip: str = "",
+) -> Case:
+    """A case opened by the system (risk control) for staff to review, not by the customer:
+    so none of the category's required fields are asked for. High priority, channel "risk";
+    the timeline says "System" opened it. The subject and description are shown to the
+    customer in their portal, so the caller writes them in the customer's language."""
+    kind = get_category(category)
+    customer = identity.get_user(db, user_id=customer_id)
+    if customer.role != "customer":
+        raise Forbidden("Cases are opened by customers.")
+    case = Case(
+        customer=customer,
+        category=kind.key,
+        priority="high",
+        channel="risk",
+        subject=subject.strip()[:200],
+        description=description.strip(),
+        details=dict(details or {}),
+        amount_minor=amount_minor,
+        currency=currency,
+    )
+    db.add(case)
+    db.flush()
+    data = {"category": kind.key, "channel": "risk"}
+    events.record(db, case=case, actor=None, type="open", data=data, ip=ip)
+    db.flush()
+    return case
+
+
 def post_reply(
     db: Session,
     *,

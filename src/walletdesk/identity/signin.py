@@ -11,6 +11,7 @@ from walletdesk.db import utcnow
 from walletdesk.identity import devices, events, service, sms
 from walletdesk.identity.models import User
 from walletdesk.identity.present import local_time, location_text, sms_text
+from walletdesk.risk import service as risk
 
 
 def complete_sign_in(
@@ -40,6 +41,8 @@ def complete_sign_in(
         device_id=device.id,
     )
     alert = is_new and known_before  # a person's very first device is no news to them
+    # Risk control looks at it before this sign-in joins the event log it compares with.
+    risk.assess_login(db, user=user, device=device, new_device=alert, ip=ip)
     events.record_event(
         db,
         user_id=user.id,

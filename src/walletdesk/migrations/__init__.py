@@ -20,6 +20,7 @@ MODEL_MODULES = (
     "walletdesk.wallet.transactions",
     "walletdesk.payments.models",
     "walletdesk.approvals.models",
+    "walletdesk.risk.models",
     "walletdesk.jobs",
 )
 

@@ -1,5 +1,6 @@
-"""Withdrawals: requested (funds held) → risk check → review by staff at or above the
-threshold → paid (hold captured on the payout webhook), or rejected/failed (hold released).
+"""Withdrawals: requested (funds held) → risk check (walletdesk.risk: review at or above the
+threshold and by the other rules, perhaps a freeze) → review by staff → paid (hold captured on
+the payout webhook), or rejected/failed (hold released). A frozen account cannot withdraw.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from walletdesk.identity import service as identity
 from walletdesk.identity.models import User
 from walletdesk.payments.dispatch import fail
 from walletdesk.payments.methods import owned_method
-from walletdesk.payments.risk import risk_check
 from walletdesk.payments.settings import PaymentSettings
+from walletdesk.risk import service as risk
 from walletdesk.wallet import service as wallet
 from walletdesk.wallet.fees import quote_fee
 from walletdesk.wallet.limits import check_limits
@@ -31,11 +32,13 @@ def request_withdrawal(
     psettings: PaymentSettings,
 ) -> WalletTransaction:
     """Hold the funds and run the risk check. The result is "processing" (approved: the caller
-    sends the payout after commit) or "pending" (waiting for review)."""
+    sends the payout after commit) or "pending" (waiting for review). A rule that holds it or
+    freezes the account has written its case and told the customer: commit, do not undo."""
     if identity.kyc_level(db, user_id=user_id) == "unverified":
         raise Forbidden("Verify your identity before withdrawing.", code="kyc_required")
     if identity.is_self_locked(db, user_id=user_id):
         raise Forbidden("Your account is locked. Unlock it to move money.", code="self_locked")
+    risk.check_not_frozen(db, user_id=user_id)
     method = owned_method(db, user_id=user_id, method_id=payment_method_id)
     if (method.kind == "crypto") != (currency == "USDT"):
         raise ValidationFailed("This method cannot pay out this currency.", field="currency")
@@ -75,7 +78,7 @@ def request_withdrawal(
         reference_id=tx.public_id,
     )
     tx.hold_id = hold.id
-    verdict = risk_check(db, tx, psettings=psettings)
+    verdict = risk.assess_withdrawal(db, tx=tx, psettings=psettings)
     advance(db, tx=tx, step="risk_check", note=verdict)
     if verdict == "pass":
         advance(db, tx=tx, step="approved", status="processing", note="automatic")
@@ -121,8 +124,14 @@ def _pending(db: Session, public_id: str) -> WalletTransaction:
 def approve_withdrawal(
     db: Session, *, public_id: str, staff: User, ip: str = ""
 ) -> WalletTransaction:
-    """A supervisor approves: the caller sends the payout after commit."""
+    """A supervisor approves: the caller sends the payout after commit. Not while the account
+    is frozen: lifting a freeze takes a second person, approving a payout does not."""
     tx = _pending(db, public_id)
+    if risk.is_frozen(db, user_id=tx.user_id):
+        raise Conflict(
+            "This account is frozen: lift the freeze before approving its withdrawal.",
+            code="account_frozen",
+        )
     advance(db, tx=tx, step="approved", status="processing", actor_id=staff.id)
     audit.record(
         db,
@@ -133,6 +142,7 @@ def approve_withdrawal(
         details={"amount_minor": tx.amount_minor, "currency": tx.currency},
         ip=ip,
     )
+    risk.record_review_decision(db, tx=tx, staff=staff, approved=True, ip=ip)
     return tx
 
 
@@ -155,6 +165,7 @@ def reject_withdrawal(
         details={"reason": reason[:255]},
         ip=ip,
     )
+    risk.record_review_decision(db, tx=tx, staff=staff, approved=False, note=reason, ip=ip)
     return tx
 
 

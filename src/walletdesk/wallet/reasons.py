@@ -45,6 +45,11 @@ REASONS: dict[str, dict[str, str]] = {
         "zh": "账户已锁定，暂时不能转出资金。",
         "en": "The account is locked, so money cannot be sent out.",
     },
+    "account_frozen": {
+        "zh": "账户已被冻结接受安全审核，资金无法转出，未扣款。请查看钱包页面并联系客服。",
+        "en": "The account is frozen for a security review, so nothing was sent. See your wallet "
+        "page and contact support.",
+    },
     "cancelled": {
         "zh": "已取消。",
         "en": "It was cancelled.",

@@ -1,5 +1,6 @@
 """Transfers between customers: finding the recipient (phone number or signed receive code),
-the preview the sender checks, and the confirmed transfer with its two transactions.
+the preview the sender checks, and the confirmed transfer with its two transactions, or held
+for review or stopped when a risk rule says so (walletdesk.risk; reviewed in `held`).
 """
 
 from __future__ import annotations
@@ -16,12 +17,15 @@ from walletdesk.errors import Forbidden, ValidationFailed
 from walletdesk.identity import service as identity
 from walletdesk.identity.logins import mask_phone, normalize_phone
 from walletdesk.identity.models import User
+from walletdesk.risk import service as risk
+from walletdesk.risk.rules import Verdict
+from walletdesk.wallet import accounts
 from walletdesk.wallet import service as wallet
 from walletdesk.wallet.currencies import check_currency, format_minor, minor_units
 from walletdesk.wallet.fees import FeeQuote, quote_fee
 from walletdesk.wallet.journal import insufficient
 from walletdesk.wallet.limits import LimitsLeft, check_limits
-from walletdesk.wallet.transactions import WalletTransaction, record_transaction
+from walletdesk.wallet.transactions import WalletTransaction, advance, record_transaction
 
 RECEIVE_CODE_SECONDS = 600
 NO_WALLET = "There is no wallet with this number."
@@ -141,6 +145,7 @@ def preview_transfer(
         raise ValidationFailed("You cannot transfer to yourself.", field="recipient")
     if identity.is_self_locked(db, user_id=sender_id):
         raise Forbidden("Your account is locked. Unlock it before sending money.", code="locked")
+    risk.check_not_frozen(db, user_id=sender_id)
     left = check_limits(
         db, user_id=sender_id, direction="transfer", amount_minor=amount_minor, currency=currency
     )
@@ -177,7 +182,10 @@ def confirm_transfer(
     currency: str,
     idempotency_key: str,
 ) -> WalletTransaction:
-    """Pay; the same key again returns the first transfer's transaction and pays nothing."""
+    """Pay; the same key again returns the first transfer's transaction and pays nothing.
+    When a risk rule holds the transfer or freezes the account, the transaction comes back
+    pending (funds held) or failed (nothing sent): returned, not raised, so that the hold, the
+    freeze and the review case commit with it."""
     key = idempotency_key.strip()
     if not 8 <= len(key) <= 64:
         raise ValidationFailed("The request key is missing. Reload the page.", field="key")
@@ -190,6 +198,13 @@ def confirm_transfer(
     preview = preview_transfer(
         db, sender_id=sender_id, recipient=recipient, amount_minor=amount_minor, currency=currency
     )
+    verdict = risk.check_transfer(
+        db, user_id=sender_id, amount_minor=amount_minor, currency=currency
+    )
+    if verdict.action in ("review", "freeze"):
+        return _hold_or_stop(
+            db, sender_id=sender_id, recipient=recipient, preview=preview, key=key, verdict=verdict
+        )
     entry = wallet.post_transfer(
         db,
         from_user_id=sender_id,
@@ -232,6 +247,57 @@ def confirm_transfer(
         entry_id=entry.id,
         details={"transfer_of": out.public_id},
     )
+    risk.enforce(db, verdict=verdict, tx=out)  # alerts only, if any: the transfer went
+    return out
+
+
+def _hold_or_stop(
+    db: Session,
+    *,
+    sender_id: int,
+    recipient: User,
+    preview: TransferPreview,
+    key: str,
+    verdict: Verdict,
+) -> WalletTransaction:
+    """Review: the amount and fee are held and the transfer waits for a supervisor. Freeze:
+    nothing moves and the transfer fails. Either way risk control opens the case."""
+    # Under the sender's account lock, so that a racing double submit finds this one.
+    accounts.lock_named(db, customers=[sender_id], systems=[], currency=preview.currency)
+    done = _sent_with_key(db, sender_id=sender_id, key=key)
+    if done is not None:
+        return done
+    out = record_transaction(
+        db,
+        user_id=sender_id,
+        kind="transfer_out",
+        status="pending",
+        amount_minor=preview.amount_minor,
+        fee_minor=preview.quote.fee_minor,
+        currency=preview.currency,
+        counterparty=f"{preview.recipient_name} {preview.recipient_phone}",
+        counterparty_user_id=recipient.id,
+        reference_type="transfer_key",
+        reference_id=key,
+        details=preview.quote.details(),
+        actor_id=sender_id,
+    )
+    advance(db, tx=out, step="risk_check", note=verdict.action)
+    if verdict.action == "freeze":
+        advance(db, tx=out, step="failed", status="failed", failure_code="account_frozen")
+    else:
+        hold = wallet.place_hold(
+            db,
+            user_id=sender_id,
+            currency=preview.currency,
+            amount_minor=preview.total_minor,
+            idempotency_key=f"transfer-hold:{sender_id}:{key}",
+            reference_type="wallet_transaction",
+            reference_id=out.public_id,
+        )
+        out.hold_id = hold.id
+        advance(db, tx=out, step="review")
+    risk.enforce(db, verdict=verdict, tx=out)
     return out
 
 

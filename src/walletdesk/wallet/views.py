@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from walletdesk.errors import DomainError, ValidationFailed
 from walletdesk.i18n import Translator
 from walletdesk.identity.models import User
+from walletdesk.risk import service as risk
 from walletdesk.wallet import history, transfers
 from walletdesk.wallet import service as wallet
 from walletdesk.wallet.api import csv_response
@@ -78,7 +79,10 @@ def home(ctx: Context) -> HTMLResponse:
         ctx.db, user_id=user.id, filters=history.Filters(), per_page=10
     )
     balances = sorted(wallet.balances(ctx.db, user_id=user.id).values(), key=lambda b: b.currency)
-    return _page(ctx, "wallet/home.html", balances=balances, recent=recent.items)
+    notices = risk.freeze_notices(ctx.db, user_id=user.id, tz=ctx.settings.timezone)
+    return _page(
+        ctx, "wallet/home.html", balances=balances, recent=recent.items, freeze_notices=notices
+    )
 
 
 @router.get("/wallet/transactions")
@@ -186,7 +190,9 @@ async def transfer_confirm(ctx: Context) -> HTMLResponse | RedirectResponse:
     except DomainError as exc:
         ctx.db.rollback()
         return _transfer_form(ctx, typed, _errors(ctx, exc), status_code=exc.status)
-    return RedirectResponse(f"/wallet/transactions/{tx.public_id}?sent=1", status_code=303)
+    # Held for review or stopped by a freeze: the transaction page says so, not "sent".
+    sent = "?sent=1" if tx.status == "succeeded" else ""
+    return RedirectResponse(f"/wallet/transactions/{tx.public_id}{sent}", status_code=303)
 
 
 @router.get("/wallet/receive")

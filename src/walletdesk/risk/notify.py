@@ -1,0 +1,103 @@
+"""Telling the customer what risk control did and what to do: an alert on their security page
+and an SMS, both in their language. Never asks for a password or a code.
+
+SMS need the app's settings, which the app's sessions carry in `Session.info`; a session
+without them (scripts, seeding) raises the alert and sends no SMS.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from walletdesk.cases.models import Case
+from walletdesk.config import Settings
+from walletdesk.db import utcnow
+from walletdesk.i18n import gettext
+from walletdesk.identity import events, sms
+from walletdesk.identity.models import User
+from walletdesk.identity.present import local_time, location_text
+from walletdesk.wallet.currencies import format_minor
+from walletdesk.wallet.transactions import WalletTransaction
+
+# Multi-line texts are not marked with N_ (the catalog check reads one literal); the risk
+# tests check that each has its translation.
+SMS_TEXTS = {
+    "account_frozen": (
+        "[{brand}] Your account was frozen at {time} for a security review: {reason} Money "
+        "cannot be sent or withdrawn; you can still sign in and receive money. Contact us in "
+        "the app or through our official channels about case {case}. We never ask for your "
+        "password or codes."
+    ),
+    "payment_held": (
+        "[{brand}] Your payment {reference} of {amount} is held for a security check: "
+        "{reason} No action is needed; we will contact you about case {case}. We never ask "
+        "for your password or codes."
+    ),
+    "account_unfrozen": (
+        "[{brand}] The freeze on your account was lifted at {time}. You can send and "
+        "withdraw money again."
+    ),
+    "account_freeze_lifted": (
+        "[{brand}] A freeze on your account was lifted at {time}; another one is still in "
+        "force. Your wallet page shows why."
+    ),
+    "risk_notice": (
+        "[{brand}] We noticed something unusual about your payment {reference}: {reason} If "
+        "this was not you, lock your account in Security settings or contact us."
+    ),
+    "new_location": (
+        "[{brand}] New sign-in to your account from {location} at {time}, a kind of place it "
+        "was not used from before. If this was not you, lock your account in Security "
+        "settings or contact us."
+    ),
+}
+
+
+def settings_of(db: Session) -> Settings | None:
+    found = db.info.get("settings")
+    return found if isinstance(found, Settings) else None
+
+
+def money(amount_minor: int, currency: str) -> str:
+    return f"{format_minor(amount_minor, currency)} {currency}"
+
+
+def frozen(db: Session, *, user: User, reason: str, case: Case) -> None:
+    _tell(db, user, "account_frozen", reason=gettext(user.lang, reason), case=case.number)
+
+
+def held(db: Session, *, user: User, tx: WalletTransaction, reason: str, case: Case) -> None:
+    params = _payment(tx) | {"reason": gettext(user.lang, reason), "case": case.number}
+    _tell(db, user, "payment_held", **params)
+
+
+def noticed(db: Session, *, user: User, tx: WalletTransaction, reason: str) -> None:
+    _tell(db, user, "risk_notice", **_payment(tx), reason=gettext(user.lang, reason))
+
+
+def unfrozen(db: Session, *, user: User, still_frozen: bool) -> None:
+    _tell(db, user, "account_freeze_lifted" if still_frozen else "account_unfrozen")
+
+
+def new_location(db: Session, *, user: User, location: str, ip: str) -> None:
+    _tell(db, user, "new_location", location=location, ip=ip)
+
+
+def _payment(tx: WalletTransaction) -> dict[str, Any]:
+    return {"reference": tx.public_id, "amount": money(tx.amount_minor, tx.currency)}
+
+
+def _tell(db: Session, user: User, kind: str, **params: Any) -> None:
+    """The alert (its texts are identity's RISK_ALERT_LABELS) and the SMS of `kind`."""
+    now = utcnow()
+    events.raise_alert(db, user_id=user.id, kind=kind, time=now.isoformat(), **params)
+    settings = settings_of(db)
+    if settings is None or not user.phone:
+        return
+    shown = dict(params, brand=settings.brand, time=local_time(now, settings))
+    if "location" in shown:
+        shown["location"] = location_text(user.lang, shown["location"])
+    body = gettext(user.lang, SMS_TEXTS[kind], **shown)
+    sms.send_sms(db, settings=settings, to=user.phone, body=body, kind=f"risk_{kind}")

@@ -1,0 +1,86 @@
+"""The case that risk control opens for staff to review a freeze or a held payment: written in
+the customer's language (they read it in their portal), with the payment and the reasons.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from walletdesk.cases import service as cases
+from walletdesk.cases.models import Case
+from walletdesk.i18n import N_, gettext
+from walletdesk.identity.models import User
+from walletdesk.risk.notify import money
+from walletdesk.risk.rules import REASONS, Verdict
+from walletdesk.wallet.transactions import WalletTransaction
+
+SUBJECT_HELD = N_("Security review of payment {reference}")
+NEVER_ASK = N_("We never ask for your password or verification codes.")
+FROZEN_TODO = (
+    "What to do: reply on this case or contact support and give the case number. Until the "
+    "freeze is lifted, money cannot be sent or withdrawn; you can still sign in and receive "
+    "money."
+)
+# What happened, by the verdict's action.
+WHAT = {
+    "freeze": N_("Our risk control froze your account after payment {reference} of {amount}."),
+    "review": N_("Our risk control held your payment {reference} of {amount} for review."),
+}
+HELD_TODO = (
+    "What to do: nothing for now. Our staff will review the payment and reply on this case. "
+    "If you did not make it, lock your account in Security settings and reply here."
+)
+
+
+def open_for_payment(db: Session, *, user: User, verdict: Verdict, tx: WalletTransaction) -> Case:
+    """One case for one held or stopped payment, whatever number of rules it tripped."""
+    lang, amount = user.lang, money(tx.amount_minor, tx.currency)
+    if verdict.action == "freeze":
+        subject = gettext(lang, N_("Account frozen for a security review"))
+        category, todo = "security", FROZEN_TODO
+    else:
+        subject = gettext(lang, SUBJECT_HELD, reference=tx.public_id)
+        category = "deposit_withdrawal" if tx.kind == "withdrawal" else "transaction"
+        todo = HELD_TODO
+    reasons = [gettext(lang, REASONS[m.rule]) for m in verdict.matches]
+    lines = [
+        gettext(lang, WHAT[verdict.action], reference=tx.public_id, amount=amount),
+        gettext(lang, N_("Why:")),
+        *[f"- {reason}" for reason in dict.fromkeys(reasons)],
+        gettext(lang, todo),
+        gettext(lang, NEVER_ASK),
+    ]
+    return cases.open_review_case(
+        db,
+        customer_id=user.id,
+        category=category,
+        subject=subject,
+        description="\n".join(lines),
+        details={
+            "transaction_id": tx.public_id,
+            "occurred_at": tx.created_at.isoformat(),
+            "rules": [m.rule for m in verdict.matches],
+        },
+        amount_minor=tx.amount_minor,
+        currency=tx.currency,
+    )
+
+
+def open_for_freeze(db: Session, *, user: User, reason: str, ip: str = "") -> Case:
+    """The case of a freeze not caused by a payment (a sign-in, or staff without a case)."""
+    lang = user.lang
+    lines = [
+        gettext(lang, N_("Your account was frozen for a security review.")),
+        gettext(lang, N_("Why:")),
+        f"- {gettext(lang, reason)}",
+        gettext(lang, FROZEN_TODO),
+        gettext(lang, NEVER_ASK),
+    ]
+    return cases.open_review_case(
+        db,
+        customer_id=user.id,
+        category="security",
+        subject=gettext(lang, N_("Account frozen for a security review")),
+        description="\n".join(lines),
+        ip=ip,
+    )

@@ -1,0 +1,87 @@
+"""The staff's risk page: transfers held for review (a supervisor sends or refuses them), the
+freezes in force with a request to lift one (approved by a second person), and recent hits.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
+
+from walletdesk.errors import DomainError
+from walletdesk.risk import service as risk
+from walletdesk.risk.models import AccountFreeze, RiskHit
+from walletdesk.risk.rules import ACTION_LABELS
+from walletdesk.wallet import held
+from walletdesk.wallet.currencies import format_minor
+from walletdesk.web.deps import Context, Ctx
+
+router = APIRouter(include_in_schema=False)
+RECENT = 50
+PAGE = "/console/risk"
+
+
+def _page(ctx: Ctx, error: str = "", status_code: int = 200) -> Response:
+    staff = ctx.require("agent")
+    freezes = ctx.db.scalars(
+        select(AccountFreeze)
+        .where(AccountFreeze.lifted_at.is_(None))
+        .order_by(AccountFreeze.id.desc())
+        .limit(RECENT)
+    )
+    hits = ctx.db.scalars(select(RiskHit).order_by(RiskHit.id.desc()).limit(RECENT))
+    return ctx.render(
+        "risk/console.html",
+        status_code=status_code,
+        held=held.held_transfers(ctx.db),
+        freezes=list(freezes),
+        hits=list(hits),
+        can_decide=staff.has_role("supervisor"),
+        rule_label=risk.rule_label,
+        action_labels=ACTION_LABELS,
+        money=lambda minor, currency: f"{format_minor(minor, currency)} {currency}",
+        tz=ctx.settings.timezone,
+        error=error,
+    )
+
+
+@router.get(PAGE)
+def risk_page(ctx: Context) -> Response:
+    return _page(ctx)
+
+
+async def _act(ctx: Ctx, action: str, target: str) -> Response:
+    """Run one decision; a refusal is shown on the page (its writes rolled back)."""
+    staff = ctx.require("agent")
+    form = await ctx.form()
+    reason = str(form.get("reason", ""))
+    try:
+        if action == "release":
+            held.release_transfer(ctx.db, public_id=target, staff=staff, ip=ctx.ip)
+        elif action == "reject":
+            held.reject_transfer(ctx.db, public_id=target, staff=staff, reason=reason, ip=ctx.ip)
+        else:
+            risk.request_unfreeze(
+                ctx.db, freeze_id=int(target), staff=staff, reason=reason, ip=ctx.ip
+            )
+    except DomainError as exc:
+        if exc.status >= 500:
+            raise
+        ctx.db.rollback()
+        return _page(ctx, error=ctx._(exc.message, **exc.params), status_code=exc.status)
+    return RedirectResponse(PAGE, status_code=303)
+
+
+@router.post(PAGE + "/transfers/{public_id}/release")
+async def release(ctx: Context, public_id: str) -> Response:
+    return await _act(ctx, "release", public_id)
+
+
+@router.post(PAGE + "/transfers/{public_id}/reject")
+async def reject(ctx: Context, public_id: str) -> Response:
+    return await _act(ctx, "reject", public_id)
+
+
+@router.post(PAGE + "/freezes/{freeze_id}/unfreeze")
+async def unfreeze(ctx: Context, freeze_id: int) -> Response:
+    return await _act(ctx, "unfreeze", str(freeze_id))
