@@ -23,6 +23,7 @@ from walletdesk.errors import Forbidden
 from walletdesk.i18n import Translator
 from walletdesk.identity import account, staff_actions
 from walletdesk.identity.models import SecurityEvent, User
+from walletdesk.risk import service as risk
 from walletdesk.wallet import service as wallet
 
 NEW = "quiet harbour morning"
@@ -235,3 +236,62 @@ def test_a_customer_cannot_ask_for_money(app, client, people):
         assert _post(client, f"/console/cases/{case_id}/{path}", **data).status_code == 403
     with session_scope(app.state.sessionmaker) as db:
         assert db.scalar(select(Approval.id)) is None
+
+
+def _freeze(app, staff, customer, case_id: int | None) -> int:
+    with session_scope(app.state.sessionmaker) as db:
+        return risk.freeze_account(
+            db,
+            user_id=customer.id,
+            reason="Reported a stolen phone",
+            staff=db.merge(staff),
+            case_id=case_id,
+        ).id
+
+
+def test_an_unfreeze_is_asked_on_the_case_and_lifted_by_a_second_person(app, client, people):
+    case_id = make_case(app, people.customer)
+    freeze_id = _freeze(app, people.agent, people.customer, case_id)
+    others = _freeze(app, people.agent, people.other_customer, None)
+    sign_in(client, people.agent)
+    page = client.get(f"/console/cases/{case_id}?lang=en").text
+    assert "Frozen" in page and "Reported a stolen phone" in page and "Ask to unfreeze" in page
+    no_reason = _post(client, f"/console/cases/{case_id}/unfreeze", freeze_id=str(freeze_id))
+    assert no_reason.status_code == 422
+    not_this_customers = _post(
+        client, f"/console/cases/{case_id}/unfreeze", freeze_id=str(others), reason="x"
+    )
+    assert not_this_customers.status_code == 404
+    asked = _post(
+        client,
+        f"/console/cases/{case_id}/unfreeze",
+        freeze_id=str(freeze_id),
+        reason="The phone was found; the customer confirmed by video",
+    )
+    assert asked.status_code == 303
+    page = client.get(f"/console/cases/{case_id}?lang=en").text
+    assert "Unfreezing waits for approval" in page and "Ask to unfreeze" not in page
+    with session_scope(app.state.sessionmaker) as db:
+        approval = db.scalar(select(Approval))
+        assert (approval.kind, approval.payload, approval.case_id) == (
+            "unfreeze",
+            {"freeze_id": freeze_id},
+            case_id,
+        )
+        assert risk.is_frozen(db, user_id=people.customer.id)
+
+    sign_in(client, people.supervisor)
+    queue = client.get("/console/approvals?lang=en").text
+    assert "Unfreeze the account" in queue and "customer confirmed by video" in queue
+    assert _post(client, f"/console/approvals/{approval.id}/approve").status_code == 303
+    with session_scope(app.state.sessionmaker) as db:
+        assert not risk.is_frozen(db, user_id=people.customer.id)
+        assert risk.is_frozen(db, user_id=people.other_customer.id)
+    page = client.get(f"/console/cases/{case_id}?lang=en").text
+    assert "Lifted" in page and "by Sup S" in page
+    lines = _timeline(app, case_id)
+    assert (
+        "Agent A asked for approval: Unfreeze the account "
+        "(The phone was found; the customer confirmed by video)"
+    ) in lines
+    assert "Sup S approved: Unfreeze the account" in lines

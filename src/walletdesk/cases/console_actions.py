@@ -16,13 +16,14 @@ from walletdesk.cases.console import act, case_page
 from walletdesk.cases.models import Case
 from walletdesk.cases.panel import PanelDisplay
 from walletdesk.cases.webforms import display_for, field_errors, read_form
-from walletdesk.errors import DomainError
+from walletdesk.errors import DomainError, NotFound
 from walletdesk.identity import staff_actions
 from walletdesk.identity.models import User
 from walletdesk.identity.permissions import require_permission
 from walletdesk.payments import stuck
 from walletdesk.payments.dispatch import gateway_of
 from walletdesk.payments.money import parse_amount
+from walletdesk.risk import service as risk
 from walletdesk.wallet import adjustments, history
 from walletdesk.web.deps import Context
 
@@ -81,6 +82,26 @@ async def password_reset_code(case_id: int, ctx: Context) -> Response:
         )
 
     return await act(ctx, case_id, "reset_code", action)
+
+
+@router.post("/console/cases/{case_id}/unfreeze")
+async def unfreeze(case_id: int, ctx: Context) -> Response:
+    def action(case: Case, actor: User, values: dict[str, str], _files: object) -> None:
+        raw = values.get("freeze_id", "")
+        freeze_id = int(raw) if raw.isdigit() else 0
+        # Only a freeze of this case's customer can be asked about from this case.
+        if freeze_id not in {f.id for f in risk.freezes_of(ctx.db, user_id=case.customer_id)}:
+            raise NotFound("This freeze does not exist.")
+        risk.request_unfreeze(
+            ctx.db,
+            freeze_id=freeze_id,
+            staff=actor,
+            reason=values.get("reason", ""),
+            case_id=case.id,
+            ip=ctx.ip,
+        )
+
+    return await act(ctx, case_id, "unfreeze", action)
 
 
 @router.post("/console/cases/{case_id}/fee-refund")

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -29,6 +28,8 @@ from walletdesk.identity.permissions import PERMISSIONS, can, require_permission
 from walletdesk.identity.present import event_text, location_text
 from walletdesk.identity.staff_actions import REVEALABLE, Profile, profile_of
 from walletdesk.payments import stuck
+from walletdesk.risk import service as risk
+from walletdesk.risk.models import AccountFreeze
 from walletdesk.wallet import adjustments, history
 from walletdesk.wallet import service as wallet
 from walletdesk.wallet.currencies import format_minor
@@ -56,7 +57,9 @@ class CustomerPanel:
     stuck: list[WalletTransaction]
     security_events: list[SecurityEvent]
     locked_until: datetime | None  # after wrong passwords, while it lasts
-    freezes: list[Any]  # risk.models.AccountFreeze, newest first
+    freezes: list[AccountFreeze]  # in force and lifted, newest first
+    staff_names: dict[int, str]  # who lifted a freeze
+    unfreeze_asked: set[int]  # freezes whose lifting waits for approval
     past_cases: list[Case]
     approvals: list[Approval]  # asked for on this case, newest first
     allowed: dict[str, bool]  # permission → whether the viewer holds it
@@ -74,7 +77,7 @@ class CustomerPanel:
         return [balance.currency for balance in self.balances]
 
     @property
-    def active_freezes(self) -> list[Any]:
+    def active_freezes(self) -> list[AccountFreeze]:
         return [freeze for freeze in self.freezes if freeze.lifted_at is None]
 
     @property
@@ -113,6 +116,7 @@ def customer_panel(
         for tx in recent
     ]
     locked_until = customer.locked_until
+    freezes = risk.freezes_of(db, user_id=customer.id)
     return CustomerPanel(
         customer=customer,
         profile=profile_of(db, customer=customer, reveal=reveal),
@@ -121,7 +125,9 @@ def customer_panel(
         stuck=stuck.stuck_withdrawals(db, user_id=customer.id, now=now),
         security_events=events.events_of(db, user_id=customer.id, limit=RECENT_EVENTS),
         locked_until=locked_until if locked_until and locked_until > now else None,
-        freezes=[],
+        freezes=freezes,
+        staff_names=_names(db, {f.lifted_by_id for f in freezes if f.lifted_by_id}),
+        unfreeze_asked=_unfreeze_asked(db, customer_id=customer.id),
         past_cases=_past_cases(db, case=case),
         approvals=approvals.approvals_of(db, case_id=case.id, limit=20),
         allowed={permission: can(staff, permission) for permission in PERMISSIONS},
@@ -137,6 +143,24 @@ def _past_cases(db: Session, *, case: Case) -> list[Case]:
             .limit(PAST_CASES)
         )
     )
+
+
+def _unfreeze_asked(db: Session, *, customer_id: int) -> set[int]:
+    payloads = db.scalars(
+        select(Approval.payload).where(
+            Approval.customer_id == customer_id,
+            Approval.kind == "unfreeze",
+            Approval.status == "pending",
+        )
+    )
+    return {int(payload.get("freeze_id", 0)) for payload in payloads}
+
+
+def _names(db: Session, user_ids: set[int]) -> dict[int, str]:
+    if not user_ids:
+        return {}
+    rows = db.execute(select(User.id, User.display_name).where(User.id.in_(user_ids)))
+    return {row.id: row.display_name for row in rows}
 
 
 class PanelDisplay:
@@ -169,6 +193,9 @@ class PanelDisplay:
 
     def stuck_since(self, tx: WalletTransaction) -> datetime:
         return stuck.last_activity(tx)
+
+    def freeze_rule(self, rule: str) -> str:
+        return self._(risk.rule_label(rule))
 
     def kyc_level(self, level: str) -> str:
         return self._(KYC_LEVEL_LABELS.get(level, level))
