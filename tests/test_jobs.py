@@ -160,7 +160,7 @@ def test_the_runner_turns_an_old_unconfirmed_deposit_into_not_received(app, clie
     assert _status(app, public_id) == ("failed", "not_received")
     sign_in(client, people.customer)
     page = client.get(f"/wallet/deposit/{public_id}?lang=en")
-    assert "We have not received this deposit." in page.text
+    assert "We have not received this deposit" in page.text
 
 
 def test_the_app_runs_the_jobs_inline_and_stops_them_on_shutdown(settings, people, app):

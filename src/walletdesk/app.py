@@ -22,6 +22,7 @@ from walletdesk.config import Settings
 from walletdesk.db import make_engine, make_sessionmaker, session_scope
 from walletdesk.errors import DomainError
 from walletdesk.i18n import Translator, gettext
+from walletdesk.wallet.reasons import reason_text
 from walletdesk.web import deps
 
 log = logging.getLogger("walletdesk")
@@ -111,6 +112,7 @@ def _templates() -> Jinja2Templates:
         directory=WEB_DIR / "templates", context_processors=[_template_globals]
     )
     templates.env.globals["csrf_token"] = deps.csrf_token_for
+    templates.env.globals["failure_reason_text"] = reason_text
     return templates
 
 

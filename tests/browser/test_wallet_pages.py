@@ -162,7 +162,7 @@ def test_a_declined_card_deposit_says_why_in_plain_words(signed_in: Page, custom
     before = _available(page)
     _deposit(page, customer, "20.51")  # the sandbox's card issuer declines .51
     _reload_until(page, "p.status", "Failed")
-    expect(page.get_by_role("alert")).to_contain_text("The card was declined: insufficient funds.")
+    expect(page.get_by_role("alert")).to_contain_text("not enough money in that account")
     assert _available(page) == before
 
 

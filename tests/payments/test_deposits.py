@@ -130,7 +130,7 @@ def test_unconfirmed_deposit_is_shown_as_not_received(app, client, people, sandb
     assert page.status_code == 200
     assert "/help/articles/deposit-not-received" in page.text
     assert "/portal/cases/new?category=deposit_withdrawal" in page.text
-    assert "We have not received this deposit." in page.text
+    assert "We have not received this deposit" in page.text
 
 
 def _event(ref: str, reference: str, amount_minor: int = 1000) -> bytes:

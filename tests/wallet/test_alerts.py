@@ -92,8 +92,9 @@ def test_a_declined_deposit_texts_the_reason_in_plain_words(app, client, people)
     public_id = deposit(client, bearer(client, people.customer), "100.51")  # .51: declined
     wait_for(lambda: len(alert_texts(app, CUSTOMER_PHONE)) == 1)
     assert alert_texts(app, CUSTOMER_PHONE) == [
-        "[WalletDesk] Your deposit of 100.51 CNY did not go through: There was not enough "
-        f"available balance. Ref. {public_id}"
+        "[WalletDesk] Your deposit of 100.51 CNY did not go through: The bank or payment app "
+        "declined it: not enough money in that account. Nothing was charged. "
+        f"Ref. {public_id}"
     ]
     assert alert_kinds(app, people.customer) == ["deposit_failed"]
 

@@ -120,4 +120,4 @@ def _reason(tx: WalletTransaction, lang: str) -> str:
         notes = [step.note for step in tx.steps if step.status == "failed" and step.note]
         if notes:
             return notes[-1]
-    return reason_text(tx.failure_code, lang) or reason_text("unknown", lang)
+    return reason_text(tx.failure_code, lang, tx.kind) or reason_text("unknown", lang)

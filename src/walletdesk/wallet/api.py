@@ -236,7 +236,7 @@ def transaction_out(tx: WalletTransaction, ctx: Ctx) -> TransactionOut:
         method=tx.method,
         counterparty=tx.counterparty,
         failure_code=tx.failure_code,
-        failure_reason=reason_text(tx.failure_code, ctx.lang),
+        failure_reason=reason_text(tx.failure_code, ctx.lang, tx.kind),
         created_at=tx.created_at,
         completed_at=tx.completed_at,
     )

@@ -176,7 +176,7 @@ def statement_csv(db: Session, *, user_id: int, filters: Filters, lang: str) -> 
                 tx.currency,
                 method_label(tx.method, _),
                 _safe_cell(tx.counterparty),
-                reason_text(tx.failure_code, lang),
+                reason_text(tx.failure_code, lang, tx.kind),
             ]
         )
     return out.getvalue()

@@ -33,6 +33,10 @@ REASONS: dict[str, dict[str, str]] = {
         "zh": "24 小时内未收到这笔资金。",
         "en": "The money did not arrive within 24 hours.",
     },
+    "rejected": {
+        "zh": "人工审核未通过，资金已退回您的钱包。",
+        "en": "Our review did not approve it; the money was returned to your wallet.",
+    },
     "rejected_by_review": {
         "zh": "人工审核未通过，资金已退回您的钱包。",
         "en": "Our review did not approve it; the money was returned to your wallet.",
@@ -66,15 +70,29 @@ REASONS: dict[str, dict[str, str]] = {
         "en": "The bank returned the money.",
     },
 }
+# Where the same code reads differently for one kind of transaction.
+BY_KIND: dict[tuple[str, str], dict[str, str]] = {
+    ("deposit", "insufficient_funds"): {
+        "zh": "银行或支付平台拒绝了这笔充值：该账户余额不足，未扣款。",
+        "en": "The bank or payment app declined it: not enough money in that account. Nothing "
+        "was charged.",
+    },
+    ("deposit", "not_received"): {
+        "zh": "我们尚未收到这笔充值：支付渠道 24 小时内没有确认到账。",
+        "en": "We have not received this deposit: the payment provider did not confirm it "
+        "within 24 hours.",
+    },
+}
 UNKNOWN = {
     "zh": "未能完成，请联系客服查询原因。",
     "en": "It could not be completed. Contact support to find out why.",
 }
 
 
-def reason_text(code: str | None, lang: str) -> str:
-    """The plain-words reason for `code` in `lang` ("zh" or "en"); "" when there is no code."""
+def reason_text(code: str | None, lang: str, kind: str = "") -> str:
+    """The plain-words reason for `code` in `lang` ("zh" or "en") for a transaction of `kind`;
+    "" when there is no code. Every page, text message and API answer takes it from here."""
     if not code:
         return ""
-    words = REASONS.get(code, UNKNOWN)
+    words = BY_KIND.get((kind, code)) or REASONS.get(code, UNKNOWN)
     return words.get(lang) or words["en"]

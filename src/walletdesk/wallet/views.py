@@ -50,8 +50,8 @@ class Show:
     def method(self, method: str) -> str:
         return history.method_label(method, self._)
 
-    def reason(self, code: str | None) -> str:
-        return reason_text(code, self.lang)
+    def reason(self, code: str | None, kind: str = "") -> str:
+        return reason_text(code, self.lang, kind)
 
     def signed(self, tx: Any) -> str:
         return f"{history.signed_amount(tx)} {tx.currency}"
