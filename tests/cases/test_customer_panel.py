@@ -81,6 +81,8 @@ def test_an_agent_sees_the_customers_money_and_history_with_personal_data_masked
     withdrawal = paid_withdrawal(app, people.customer)  # 1000.00 in, 1000.00 + 5.00 fee out
     declined = declined_deposit(app, people.customer)
     _fail(app, declined, "card_declined")
+    broke = declined_deposit(app, people.customer)
+    _fail(app, broke, "insufficient_funds")
     with session_scope(app.state.sessionmaker) as db:
         wallet.place_hold(
             db, user_id=people.customer.id, currency="CNY", amount_minor=20_000, idempotency_key="h"
@@ -96,6 +98,8 @@ def test_an_agent_sees_the_customers_money_and_history_with_personal_data_masked
     assert f'href="/console/cases/{case_id}/transactions/{withdrawal}"' in text
     assert "-1000.00 CNY" in text and "5.00 CNY" in text
     assert "Your card issuer declined the payment. Contact them or use another card." in text
+    # In the words the customer reads for a deposit (not the wallet's own balance).
+    assert "The bank or payment app declined it: not enough money in that account." in text
     # Personal data: masked, and no way for an agent to show it in full.
     assert MASKED_ID in text and VALID_ID_CARD not in text
     assert "张**" in text and "张三丰" not in text

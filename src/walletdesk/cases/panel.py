@@ -188,8 +188,9 @@ class PanelDisplay:
     def method(self, method: str) -> str:
         return history.method_label(method, self._)
 
-    def reason(self, code: str | None) -> str:
-        return reason_text(code, self.lang)
+    def reason(self, tx: WalletTransaction) -> str:
+        """The words the customer reads for this transaction's failure."""
+        return reason_text(tx.failure_code, self.lang, tx.kind)
 
     def stuck_since(self, tx: WalletTransaction) -> datetime:
         return stuck.last_activity(tx)
