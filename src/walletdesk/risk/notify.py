@@ -68,9 +68,12 @@ def frozen(db: Session, *, user: User, reason: str, case: Case) -> None:
     _tell(db, user, "account_frozen", reason=gettext(user.lang, reason), case=case.number)
 
 
-def held(db: Session, *, user: User, tx: WalletTransaction, reason: str, case: Case) -> None:
+def held(
+    db: Session, *, user: User, tx: WalletTransaction, reason: str, case: Case, text: bool
+) -> None:
+    """`text`: also by SMS (not when the freeze it came with was texted already)."""
     params = _payment(tx) | {"reason": gettext(user.lang, reason), "case": case.number}
-    _tell(db, user, "payment_held", **params)
+    _tell(db, user, "payment_held", text=text, **params)
 
 
 def noticed(db: Session, *, user: User, tx: WalletTransaction, reason: str) -> None:
@@ -89,12 +92,12 @@ def _payment(tx: WalletTransaction) -> dict[str, Any]:
     return {"reference": tx.public_id, "amount": money(tx.amount_minor, tx.currency)}
 
 
-def _tell(db: Session, user: User, kind: str, **params: Any) -> None:
+def _tell(db: Session, user: User, kind: str, *, text: bool = True, **params: Any) -> None:
     """The alert (its texts are identity's RISK_ALERT_LABELS) and the SMS of `kind`."""
     now = utcnow()
     events.raise_alert(db, user_id=user.id, kind=kind, time=now.isoformat(), **params)
     settings = settings_of(db)
-    if settings is None or not user.phone:
+    if not text or settings is None or not user.phone:
         return
     shown = dict(params, brand=settings.brand, time=local_time(now, settings))
     if "location" in shown:

@@ -278,7 +278,7 @@ def enforce(db: Session, *, verdict: R.Verdict, tx: WalletTransaction) -> str:
         db, case_id=case.id, actor=None, text=text, params=params, translated=("reason",)
     )
     if tx.status == "pending":
-        notify.held(db, user=user, tx=tx, reason=reason, case=case)
+        notify.held(db, user=user, tx=tx, reason=reason, case=case, text=action == "review")
     return action
 
 
