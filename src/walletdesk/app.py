@@ -23,6 +23,7 @@ from walletdesk.db import make_engine, make_sessionmaker, session_scope
 from walletdesk.errors import DomainError
 from walletdesk.i18n import Translator, gettext
 from walletdesk.wallet.reasons import reason_text
+from walletdesk.wallet.steps import step_note, step_text
 from walletdesk.web import deps
 
 log = logging.getLogger("walletdesk")
@@ -113,6 +114,8 @@ def _templates() -> Jinja2Templates:
     )
     templates.env.globals["csrf_token"] = deps.csrf_token_for
     templates.env.globals["failure_reason_text"] = reason_text
+    templates.env.globals["step_text"] = step_text
+    templates.env.globals["step_note"] = step_note
     return templates
 
 

@@ -57,6 +57,7 @@ def test_small_withdrawal_is_paid_without_review(app, client, people, sandbox, l
     assert response.status_code == 201, response.text
     tx = response.json()
     assert [s["status"] for s in tx["steps"]] == ["pending", "risk_check", "approved"]
+    assert [s["text"] for s in tx["steps"]] == ["已申请", "风险检查通过", "已自动审核通过"]
     wait_for(lambda: tx_status(app, tx["public_id"]) == "succeeded")
     assert available(app, people.customer) == 1_000_000 - 30_000
     assert _held(app, people) == 0

@@ -51,7 +51,8 @@ def money(app, people):
             currency="CNY",
             method="bank_card",
         )
-        advance(db, tx=failed, step="provider", status="failed", failure_code="provider_outage")
+        advance(db, tx=failed, step="risk_check", note="pass")
+        advance(db, tx=failed, step="failed", status="failed", failure_code="provider_outage")
         theirs = record_transaction(
             db,
             user_id=people.other_customer.id,
@@ -97,10 +98,12 @@ def test_transaction_page_shows_steps_and_hides_others(client, people, money):
     page = client.get(f"/wallet/transactions/{failed}?lang=en")
     assert page.status_code == 200
     steps = re.findall(r"<li><strong>([^<]+)</strong>", page.text)
-    assert steps == ["Processing", "provider"]
+    # Steps in plain words: the risk verdict's code ("pass") is not shown as a note.
+    assert steps == ["Submitted, waiting for the provider", "Risk check passed", "Failed"]
+    assert "<p>pass</p>" not in page.text
     assert "Failure reason" in page.text
     zh = client.get(f"/wallet/transactions/{failed}?lang=zh")
-    assert "处理进度" in zh.text and "失败原因" in zh.text
+    assert "处理进度" in zh.text and "失败原因" in zh.text and "风险检查通过" in zh.text
     assert client.get(f"/wallet/transactions/{theirs}").status_code == 404
 
 

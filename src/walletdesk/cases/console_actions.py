@@ -16,7 +16,7 @@ from walletdesk.cases.console import act, case_page
 from walletdesk.cases.models import Case
 from walletdesk.cases.panel import PanelDisplay
 from walletdesk.cases.webforms import display_for, field_errors, read_form
-from walletdesk.errors import DomainError, NotFound
+from walletdesk.errors import DomainError
 from walletdesk.identity import staff_actions
 from walletdesk.identity.models import User
 from walletdesk.identity.permissions import require_permission
@@ -89,9 +89,6 @@ async def unfreeze(case_id: int, ctx: Context) -> Response:
     def action(case: Case, actor: User, values: dict[str, str], _files: object) -> None:
         raw = values.get("freeze_id", "")
         freeze_id = int(raw) if raw.isdigit() else 0
-        # Only a freeze of this case's customer can be asked about from this case.
-        if freeze_id not in {f.id for f in risk.freezes_of(ctx.db, user_id=case.customer_id)}:
-            raise NotFound("This freeze does not exist.")
         risk.request_unfreeze(
             ctx.db,
             freeze_id=freeze_id,

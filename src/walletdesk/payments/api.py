@@ -71,23 +71,21 @@ def create_deposit(ctx: Context, body: DepositIn) -> TransactionOut:
         psettings=gateway.psettings,
     )
     send_after_commit(ctx.db, gateway=gateway, tx_id=tx.id)
-    return TransactionOut.of(tx)
+    return TransactionOut.of(tx, ctx.lang)
 
 
 @router.get("/deposits/{public_id}", response_model=TransactionOut)
 def get_deposit(ctx: Context, public_id: str) -> TransactionOut:
     user = ctx.require("customer")
-    return TransactionOut.of(
-        service.readable_payment(ctx.db, user_id=user.id, public_id=public_id, kind="deposit")
-    )
+    tx = service.readable_payment(ctx.db, user_id=user.id, public_id=public_id, kind="deposit")
+    return TransactionOut.of(tx, ctx.lang)
 
 
 @router.get("/withdrawals/{public_id}", response_model=TransactionOut)
 def get_withdrawal(ctx: Context, public_id: str) -> TransactionOut:
     user = ctx.require("customer")
-    return TransactionOut.of(
-        service.readable_payment(ctx.db, user_id=user.id, public_id=public_id, kind="withdrawal")
-    )
+    tx = service.readable_payment(ctx.db, user_id=user.id, public_id=public_id, kind="withdrawal")
+    return TransactionOut.of(tx, ctx.lang)
 
 
 @router.post("/withdrawals", response_model=TransactionOut, status_code=201)
@@ -104,7 +102,7 @@ def create_withdrawal(ctx: Context, body: WithdrawalIn) -> TransactionOut:
     )
     if tx.status == "processing":
         send_after_commit(ctx.db, gateway=gateway, tx_id=tx.id)
-    return TransactionOut.of(tx)
+    return TransactionOut.of(tx, ctx.lang)
 
 
 @router.post("/webhooks/{provider}", response_model=WebhookOut)
@@ -126,7 +124,7 @@ async def webhook(provider: str, request: Request, db: DB) -> JSONResponse:
 @router.get("/staff/withdrawals", response_model=list[TransactionOut])
 def review_list(ctx: Context) -> list[TransactionOut]:
     ctx.require("agent")
-    return [TransactionOut.of(tx) for tx in withdrawals.awaiting_review(ctx.db)]
+    return [TransactionOut.of(tx, ctx.lang) for tx in withdrawals.awaiting_review(ctx.db)]
 
 
 @router.post("/staff/withdrawals/{public_id}/approve", response_model=TransactionOut)
@@ -134,7 +132,7 @@ def approve(ctx: Context, public_id: str) -> TransactionOut:
     staff = ctx.require("supervisor")
     tx = withdrawals.approve_withdrawal(ctx.db, public_id=public_id, staff=staff, ip=ctx.ip)
     send_after_commit(ctx.db, gateway=gateway_of(ctx.request.app), tx_id=tx.id)
-    return TransactionOut.of(tx)
+    return TransactionOut.of(tx, ctx.lang)
 
 
 @router.post("/staff/withdrawals/{public_id}/reject", response_model=TransactionOut)
@@ -143,4 +141,4 @@ def reject(ctx: Context, public_id: str, body: RejectIn) -> TransactionOut:
     tx = withdrawals.reject_withdrawal(
         ctx.db, public_id=public_id, staff=staff, reason=body.reason, ip=ctx.ip
     )
-    return TransactionOut.of(tx)
+    return TransactionOut.of(tx, ctx.lang)

@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 
 from walletdesk.payments.models import PaymentMethod
 from walletdesk.wallet.currencies import format_minor
+from walletdesk.wallet.schemas import StepOut
 from walletdesk.wallet.transactions import WalletTransaction
 
 
@@ -55,12 +56,6 @@ class RejectIn(BaseModel):
     reason: str = Field(max_length=255)
 
 
-class StepOut(BaseModel):
-    status: str
-    at: datetime
-    note: str
-
-
 class TransactionOut(BaseModel):
     public_id: str
     kind: str
@@ -76,7 +71,7 @@ class TransactionOut(BaseModel):
     steps: list[StepOut]
 
     @classmethod
-    def of(cls, tx: WalletTransaction) -> TransactionOut:
+    def of(cls, tx: WalletTransaction, lang: str) -> TransactionOut:
         return cls(
             public_id=tx.public_id,
             kind=tx.kind,
@@ -89,7 +84,7 @@ class TransactionOut(BaseModel):
             counterparty=tx.counterparty,
             failure_code=tx.failure_code,
             created_at=tx.created_at,
-            steps=[StepOut(status=s.status, at=s.at, note=s.note) for s in tx.steps],
+            steps=[StepOut.of(s, lang) for s in tx.steps],
         )
 
 

@@ -408,6 +408,11 @@ def request_unfreeze(
     freeze = db.get(AccountFreeze, freeze_id)
     if freeze is None:
         raise NotFound("This freeze does not exist.")
+    if case_id is not None:
+        # Asked from a case: only a freeze of that case's own customer.
+        case = db.get(Case, case_id)
+        if case is None or case.customer_id != freeze.user_id:
+            raise NotFound("This freeze does not exist.")
     if freeze.lifted_at is not None:
         raise Conflict("This freeze has already been lifted.")
     waiting = approvals.approvals_of(db, customer_id=freeze.user_id)

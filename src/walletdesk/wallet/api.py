@@ -101,7 +101,7 @@ def get_transaction(ctx: Context, public_id: str) -> TransactionDetailOut:
     tx = history.get_transaction(ctx.db, user_id=user.id, public_id=public_id)
     return TransactionDetailOut(
         **transaction_out(tx, ctx).model_dump(),
-        steps=[StepOut(status=s.status, at=s.at, note=s.note) for s in tx.steps],
+        steps=[StepOut.of(s, ctx.lang) for s in tx.steps],
     )
 
 

@@ -5,8 +5,11 @@ transfer previews and receive codes. Amounts are strings in major units and inte
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, Field
+
+from walletdesk.wallet.steps import step_text
 
 
 class BalanceOut(BaseModel):
@@ -20,9 +23,19 @@ class BalanceOut(BaseModel):
 
 
 class StepOut(BaseModel):
-    status: str
+    status: str  # the step's code, e.g. "risk_check"
     at: datetime
-    note: str
+    note: str  # as stored: a verdict code or a person's words
+    text: str  # the step in plain words, in the request's language
+
+    @classmethod
+    def of(cls, step: Any, lang: str) -> StepOut:
+        return cls(
+            status=step.status,
+            at=step.at,
+            note=step.note,
+            text=step_text(step.status, step.note, lang),
+        )
 
 
 class TransactionOut(BaseModel):

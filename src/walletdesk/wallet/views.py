@@ -56,11 +56,6 @@ class Show:
     def signed(self, tx: Any) -> str:
         return f"{history.signed_amount(tx)} {tx.currency}"
 
-    def step(self, status: str) -> str:
-        if status in TRANSACTION_STATES:
-            return self.status(status)
-        return status.replace("_", " ")
-
 
 def _page(ctx: Ctx, template: str, status_code: int = 200, **values: Any) -> HTMLResponse:
     return ctx.render(template, status_code=status_code, show=Show(ctx._, ctx.lang), **values)
