@@ -12,7 +12,10 @@ from pathlib import Path
 from walletdesk.i18n import catalog
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "walletdesk"
-STRING = r"""(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')"""
+ONE = r"""(?:"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')"""
+# One literal or several adjacent ones (Python joins "a " "b" into one string).
+STRING = rf"({ONE}(?:\s*{ONE})*)"
+_PARTS = r""""((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)'"""
 MARKERS = [
     re.compile(r"(?<![\w.])_\(\s*" + STRING),
     re.compile(r"ctx\._\(\s*" + STRING),
@@ -31,7 +34,7 @@ def marked_strings() -> dict[str, str]:
         text = path.read_text("utf-8")
         for marker in MARKERS:
             for match in marker.finditer(text):
-                msgid = match.group(1) if match.group(1) is not None else match.group(2)
+                msgid = "".join(a if a else b for a, b in re.findall(_PARTS, match.group(1)))
                 if msgid and re.search(r"[A-Za-z]", msgid):
                     if "\\" in msgid:
                         msgid = msgid.encode().decode("unicode_escape")

@@ -4,19 +4,28 @@ confirmed it, nor before it is stuck."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from sqlalchemy import select
 
 from tests.cases.conftest import make_case
 from tests.conftest import bearer, csrf_of, sign_in
-from tests.payments.conftest import available, fund, tx_status, verify_kyc, wait_for
+from tests.payments.conftest import (
+    WEBHOOK_SECRET,
+    available,
+    fund,
+    tx_status,
+    verify_kyc,
+    wait_for,
+)
 from walletdesk.audit.models import AuditEntry
 from walletdesk.cases import service as cases
 from walletdesk.cases.display import Display
 from walletdesk.cases.models import Case
 from walletdesk.db import session_scope
 from walletdesk.i18n import Translator
+from walletdesk.payments.signing import signed_headers
 from walletdesk.payments.stuck import STUCK_AFTER
 from walletdesk.wallet import service as wallet
 from walletdesk.wallet.ledger import verify_ledger
@@ -182,3 +191,62 @@ def test_another_customers_withdrawal_is_not_found_from_this_case(app, client, p
         client, f"/console/cases/{other_case}/withdrawals/{public_id}/cancel", reason="x"
     )
     assert refused.status_code == 404 and tx_status(app, public_id) == "processing"
+
+
+def _payout_webhook(client, public_id: str, ref: str, amount_minor: int) -> dict:
+    body = json.dumps(
+        {
+            "event": "payout.succeeded",
+            "provider_ref": ref,
+            "reference": public_id,
+            "amount_minor": amount_minor,
+            "currency": "CNY",
+            "status": "succeeded",
+        }
+    ).encode()
+    answer = client.post(
+        "/api/v1/payments/webhooks/bank_card",
+        content=body,
+        headers=signed_headers(WEBHOOK_SECRET, body),
+    )
+    assert answer.status_code == 200, answer.text
+    return dict(answer.json())
+
+
+def test_a_payout_paid_after_it_was_cancelled_goes_to_staff_on_a_case(app, client, people, sandbox):
+    public_id = _withdraw(app, client, people, SILENT)
+    (operation,) = sandbox.state.operations.values()
+    _age(app, public_id)
+    case_id = make_case(app, people.customer)
+    sign_in(client, people.agent)
+    _post(
+        client,
+        f"/console/cases/{case_id}/withdrawals/{public_id}/cancel",
+        reason="Provider silent for an hour",
+    )
+    assert available(app, people.customer) == 1_000_000
+
+    # The provider paid it after all: nothing is taken from the customer's balance, and the
+    # ledger stays as it was; staff get a case with the payout's details.
+    late = _payout_webhook(client, public_id, operation["provider_ref"], 30_055)
+    assert late == {"result": "settled"}
+    assert tx_status(app, public_id) == "failed"
+    assert available(app, people.customer) == 1_000_000
+    assert _steps(app, public_id)[-1] == "paid_after_failure"
+    with session_scope(app.state.sessionmaker) as db:
+        assert verify_ledger(db).problems == []
+        (case,) = db.scalars(select(Case).where(Case.channel == "risk")).all()
+        assert case.customer_id == people.customer.id and case.priority == "high"
+        assert case.details["transaction_id"] == public_id
+        assert case.details["provider_ref"] == operation["provider_ref"]
+        assert public_id in case.subject and "300.55 CNY" in case.description
+        actions = db.scalars(select(AuditEntry.action)).all()
+        assert "payout.paid_after_failure" in actions
+    # The provider repeats itself: still one case.
+    again = _payout_webhook(client, public_id, operation["provider_ref"], 30_055)
+    assert again == {"result": "duplicate"}
+    with session_scope(app.state.sessionmaker) as db:
+        assert len(db.scalars(select(Case).where(Case.channel == "risk")).all()) == 1
+    sign_in(client, people.customer)
+    shown = client.get(f"/wallet/transactions/{public_id}?lang=en").text
+    assert "paid after it had failed; our staff are checking it" in shown

@@ -1,6 +1,7 @@
 """Provider webhooks: verify the signature and age, find the transaction, and settle it once.
 
-A repeated delivery is a no-op; one for a payment we do not know is logged and ignored.
+A repeated delivery is a no-op; one for a payment we do not know is logged and ignored; a
+payout confirmed after it failed here goes to staff on a case (see reconcile).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from walletdesk.errors import NotFound, Unauthorized, ValidationFailed
 from walletdesk.payments.deposits import credit_deposit
 from walletdesk.payments.dispatch import fail
 from walletdesk.payments.providers import PROVIDERS
+from walletdesk.payments.reconcile import payout_paid_after_failure
 from walletdesk.payments.settings import PaymentSettings
 from walletdesk.payments.signing import verify
 from walletdesk.payments.withdrawals import pay_withdrawal
@@ -57,8 +59,10 @@ def receive_webhook(
             log.warning("late confirmation credits %s (was %s)", tx.public_id, tx.failure_code)
         credit_deposit(db, tx=tx, provider=provider, ref=ref)
     elif tx.status == "failed":
-        if tx.kind == "withdrawal" and status == "succeeded":
-            log.error("payout %s confirmed after it failed here: reconcile", tx.public_id)
+        # A payout paid although its funds went back: staff settle it on a case (once).
+        late_payout = tx.kind == "withdrawal" and status == "succeeded"
+        if late_payout and payout_paid_after_failure(db, tx=tx, provider=provider, ref=ref):
+            return "settled"
         return "duplicate"
     elif tx.kind == "withdrawal" and status == "succeeded" and tx.status == "processing":
         pay_withdrawal(db, tx=tx, provider=provider, ref=ref)

@@ -16,7 +16,7 @@ from walletdesk.wallet.transactions import WalletTransaction
 
 SUBJECT_HELD = N_("Security review of payment {reference}")
 NEVER_ASK = N_("We never ask for your password or verification codes.")
-FROZEN_TODO = (
+FROZEN_TODO = N_(
     "What to do: reply on this case or contact support and give the case number. Until the "
     "freeze is lifted, money cannot be sent or withdrawn; you can still sign in and receive "
     "money."
@@ -26,7 +26,7 @@ WHAT = {
     "freeze": N_("Our risk control froze your account after payment {reference} of {amount}."),
     "review": N_("Our risk control held your payment {reference} of {amount} for review."),
 }
-HELD_TODO = (
+HELD_TODO = N_(
     "What to do: nothing for now. Our staff will review the payment and reply on this case. "
     "If you did not make it, lock your account in Security settings and reply here."
 )

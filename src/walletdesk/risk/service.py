@@ -35,11 +35,11 @@ from walletdesk.risk.models import STAFF, AccountFreeze, RiskHit
 from walletdesk.wallet.transactions import WalletTransaction
 
 # Refusals of a payment out while frozen (code "account_frozen"); checked by the risk tests.
-FROZEN = (
+FROZEN = N_(
     "Your account is frozen for a security review, so money cannot be sent or withdrawn. "
     "Contact support. You can still sign in and receive money."
 )
-FROZEN_WITH_CASE = (
+FROZEN_WITH_CASE = N_(
     "Your account is frozen for a security review, so money cannot be sent or withdrawn. "
     "Contact support about case {case}. You can still sign in and receive money."
 )

@@ -19,6 +19,9 @@ STEPS = {
     "succeeded": N_("Completed"),
     "failed": N_("Failed"),
     "reversed": N_("Reversed"),
+    "paid_after_failure": N_(
+        "The provider reported this payout as paid after it had failed; our staff are checking it"
+    ),
 }
 
 # (step, note) pairs whose note is a code with a phrase of its own.
@@ -30,8 +33,8 @@ CODED = {
     ("approved", "automatic"): N_("Approved automatically"),
 }
 
-# Steps whose note is always a code (the method's name), never words for the customer.
-CODE_NOTES = {"risk_check", "submitted"}
+# Steps whose note is always a code (a method's name, a provider's reference), never words.
+CODE_NOTES = {"risk_check", "submitted", "paid_after_failure"}
 
 
 def step_text(step: str, note: str | None, lang: str) -> str:
