@@ -91,7 +91,7 @@ def make_case(app, customer: User, category: str = "deposit_withdrawal", **field
     with session_scope(app.state.sessionmaker) as db:
         case = service.open_case(
             db,
-            customer=db.merge(customer),
+            customer=db.get(User, customer.id),
             category=category,
             subject=subject,
             description=description,

@@ -107,7 +107,7 @@ def test_only_staff_may_unlock_even_calling_the_service(app, client, people):
         staff_actions.unlock_account(
             db,
             settings=app.state.settings,
-            staff=db.merge(people.other_customer),
+            staff=db.get(User, people.other_customer.id),
             customer_id=people.customer.id,
             reason="let me in",
         )
@@ -244,7 +244,7 @@ def _freeze(app, staff, customer, case_id: int | None) -> int:
             db,
             user_id=customer.id,
             reason="Reported a stolen phone",
-            staff=db.merge(staff),
+            staff=db.get(User, staff.id),
             case_id=case_id,
         ).id
 

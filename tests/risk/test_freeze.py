@@ -30,6 +30,7 @@ from walletdesk.cases.models import Case
 from walletdesk.db import session_scope
 from walletdesk.errors import Forbidden
 from walletdesk.i18n import Translator
+from walletdesk.identity.models import User
 from walletdesk.risk import service as risk
 from walletdesk.wallet import service as wallet
 from walletdesk.wallet.transactions import WalletTransaction
@@ -38,7 +39,7 @@ from walletdesk.wallet.transactions import WalletTransaction
 def _freeze_by_staff(app, people, reason="Reported stolen phone") -> int:
     with session_scope(app.state.sessionmaker) as db:
         freeze = risk.freeze_account(
-            db, user_id=people.customer.id, reason=reason, staff=db.merge(people.agent)
+            db, user_id=people.customer.id, reason=reason, staff=db.get(User, people.agent.id)
         )
         return freeze.id
 
@@ -102,7 +103,7 @@ def test_the_wallet_and_security_pages_say_why_and_what_to_do(app, client, peopl
 def test_staff_freezing_needs_the_permission_a_reason_and_is_audited(app, people):
     with session_scope(app.state.sessionmaker) as db, pytest.raises(Forbidden):
         risk.freeze_account(
-            db, user_id=people.customer.id, reason="x", staff=db.merge(people.other_customer)
+            db, user_id=people.customer.id, reason="x", staff=db.get(User, people.other_customer.id)
         )
     assert not frozen(app, people.customer)
     freeze_id = _freeze_by_staff(app, people)

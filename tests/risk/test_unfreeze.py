@@ -15,13 +15,14 @@ from walletdesk.cases.models import Case
 from walletdesk.db import session_scope
 from walletdesk.errors import Conflict, Forbidden
 from walletdesk.i18n import Translator
+from walletdesk.identity.models import User
 from walletdesk.risk import service as risk
 
 
 def _freeze(app, people, reason: str) -> int:
     with session_scope(app.state.sessionmaker) as db:
         return risk.freeze_account(
-            db, user_id=people.customer.id, reason=reason, staff=db.merge(people.agent)
+            db, user_id=people.customer.id, reason=reason, staff=db.get(User, people.agent.id)
         ).id
 
 
@@ -30,7 +31,7 @@ def _ask(app, people, freeze_id: int, who=None) -> int:
         return risk.request_unfreeze(
             db,
             freeze_id=freeze_id,
-            staff=db.merge(who or people.agent),
+            staff=db.get(User, (who or people.agent).id),
             reason="Customer proved who they are on a video call",
         ).id
 
@@ -38,7 +39,7 @@ def _ask(app, people, freeze_id: int, who=None) -> int:
 def _decide(app, approval_id: int, who, approve: bool = True) -> None:
     with session_scope(app.state.sessionmaker) as db:
         approvals.decide(
-            db, approval_id=approval_id, staff=db.merge(who), approve=approve, note="checked"
+            db, approval_id=approval_id, staff=db.get(User, who.id), approve=approve, note="checked"
         )
 
 

@@ -12,6 +12,7 @@ from walletdesk.approvals import service as approvals
 from walletdesk.approvals.models import Approval
 from walletdesk.db import session_scope
 from walletdesk.errors import Conflict, Forbidden, ValidationFailed
+from walletdesk.identity.models import User
 from walletdesk.wallet import adjustments
 from walletdesk.wallet import service as wallet
 from walletdesk.wallet.ledger import verify_ledger
@@ -66,7 +67,7 @@ def _request_refund(app, people, public_id: str, amount: int, case_id: int | Non
     with session_scope(app.state.sessionmaker) as db:
         approval = adjustments.request_fee_refund(
             db,
-            staff=db.merge(people.agent),
+            staff=db.get(User, people.agent.id),
             customer_id=people.customer.id,
             public_id=public_id,
             amount_minor=amount,
@@ -79,7 +80,7 @@ def _request_refund(app, people, public_id: str, amount: int, case_id: int | Non
 def _decide(app, staff, approval_id: int, approve: bool = True, note: str = "") -> Approval:
     with session_scope(app.state.sessionmaker) as db:
         return approvals.decide(
-            db, approval_id=approval_id, staff=db.merge(staff), approve=approve, note=note
+            db, approval_id=approval_id, staff=db.get(User, staff.id), approve=approve, note=note
         )
 
 
@@ -120,7 +121,9 @@ def test_an_approved_fee_refund_moves_exactly_the_amount_once(app, client, peopl
         _decide(app, people.admin, approval_id)
     with session_scope(app.state.sessionmaker) as db:
         approval = db.get(Approval, approval_id)
-        again = approvals.get_kind("fee_refund").execute(db, approval, db.merge(people.admin))
+        again = approvals.get_kind("fee_refund").execute(
+            db, approval, db.get(User, people.admin.id)
+        )
         assert again == decided.result
     assert _money(app, people.customer) == (before[0] + 300, before[1] - 300)
     with session_scope(app.state.sessionmaker) as db:
@@ -152,7 +155,7 @@ def test_a_fee_refund_never_exceeds_the_fee_left(app, people):
         sneaked = approvals.request_approval(
             db,
             kind="fee_refund",
-            staff=db.merge(people.agent),
+            staff=db.get(User, people.agent.id),
             customer_id=people.customer.id,
             payload={"transaction": public_id, "amount_minor": 200, "currency": "CNY"},
             reason="again",
@@ -196,7 +199,7 @@ def test_the_same_person_or_an_agent_cannot_approve(app, people):
     with session_scope(app.state.sessionmaker) as db:
         own = adjustments.request_compensation(
             db,
-            staff=db.merge(people.supervisor),
+            staff=db.get(User, people.supervisor.id),
             customer_id=people.customer.id,
             amount_minor=1000,
             currency="CNY",
@@ -218,7 +221,7 @@ def test_compensation_comes_from_the_expense_account_in_the_customers_currency(a
         with pytest.raises(ValidationFailed) as raised:
             adjustments.request_compensation(
                 db,
-                staff=db.merge(people.agent),
+                staff=db.get(User, people.agent.id),
                 customer_id=people.customer.id,
                 amount_minor=1000,
                 currency="USD",  # the customer holds no USD
@@ -228,7 +231,7 @@ def test_compensation_comes_from_the_expense_account_in_the_customers_currency(a
         with pytest.raises(ValidationFailed):
             adjustments.request_compensation(
                 db,
-                staff=db.merge(people.agent),
+                staff=db.get(User, people.agent.id),
                 customer_id=people.customer.id,
                 amount_minor=-5,
                 currency="CNY",
@@ -236,7 +239,7 @@ def test_compensation_comes_from_the_expense_account_in_the_customers_currency(a
             )
         approval_id = adjustments.request_compensation(
             db,
-            staff=db.merge(people.agent),
+            staff=db.get(User, people.agent.id),
             customer_id=people.customer.id,
             amount_minor=2_000,
             currency="CNY",
