@@ -22,6 +22,7 @@ from walletdesk.config import Settings
 from walletdesk.db import make_engine, make_sessionmaker, session_scope
 from walletdesk.errors import DomainError
 from walletdesk.i18n import Translator, gettext
+from walletdesk.wallet.currencies import format_minor
 from walletdesk.wallet.reasons import reason_text
 from walletdesk.wallet.steps import step_note, step_text
 from walletdesk.web import deps
@@ -114,6 +115,7 @@ def _templates() -> Jinja2Templates:
     )
     templates.env.globals["csrf_token"] = deps.csrf_token_for
     templates.env.globals["failure_reason_text"] = reason_text
+    templates.env.globals["format_amount"] = format_minor
     templates.env.globals["step_text"] = step_text
     templates.env.globals["step_note"] = step_note
     return templates

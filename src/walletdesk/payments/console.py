@@ -10,7 +10,6 @@ from fastapi.responses import RedirectResponse, Response
 from walletdesk.errors import ValidationFailed
 from walletdesk.payments import withdrawals
 from walletdesk.payments.dispatch import gateway_of, send_after_commit
-from walletdesk.wallet.currencies import format_minor
 from walletdesk.web.deps import Context
 
 router = APIRouter(include_in_schema=False)
@@ -21,7 +20,6 @@ def review_queue(ctx: Context, error: str = "") -> Response:
     staff = ctx.require("agent")
     return ctx.render(
         "payments/console_withdrawals.html",
-        format_amount=format_minor,
         waiting=withdrawals.awaiting_review(ctx.db),
         recent=withdrawals.recent_withdrawals(ctx.db),
         can_decide=staff.role in ("supervisor", "admin"),

@@ -17,7 +17,6 @@ from walletdesk.payments.dispatch import gateway_of, send_after_commit
 from walletdesk.payments.models import METHOD_KINDS
 from walletdesk.payments.money import parse_amount
 from walletdesk.payments.settings import PaymentSettings
-from walletdesk.wallet.currencies import format_minor
 from walletdesk.web.deps import Context, Ctx
 
 router = APIRouter(include_in_schema=False)
@@ -25,7 +24,7 @@ router.include_router(console.router)
 
 
 def _render(ctx: Ctx, template: str, status_code: int = 200, **values: Any) -> Response:
-    return ctx.render(template, status_code=status_code, format_amount=format_minor, **values)
+    return ctx.render(template, status_code=status_code, **values)
 
 
 def _customer(ctx: Ctx) -> User:

@@ -13,7 +13,6 @@ from walletdesk.risk import service as risk
 from walletdesk.risk.models import AccountFreeze, RiskHit
 from walletdesk.risk.rules import ACTION_LABELS
 from walletdesk.wallet import held
-from walletdesk.wallet.currencies import format_minor
 from walletdesk.web.deps import Context, Ctx
 
 router = APIRouter(include_in_schema=False)
@@ -39,7 +38,6 @@ def _page(ctx: Ctx, error: str = "", status_code: int = 200) -> Response:
         can_decide=staff.has_role("supervisor"),
         rule_label=risk.rule_label,
         action_labels=ACTION_LABELS,
-        money=lambda minor, currency: f"{format_minor(minor, currency)} {currency}",
         tz=ctx.settings.timezone,
         error=error,
     )
