@@ -98,6 +98,15 @@ def test_the_wallet_and_security_pages_say_why_and_what_to_do(app, client, peopl
         data={"csrf_token": csrf_of(client), "phone": "13900139000", "amount": "1"},
     )
     assert form.status_code == 403 and "Your account is frozen" in form.text
+    # The withdrawal's fee preview says so too, before the customer confirms anything.
+    prepare(app, people.customer)
+    fund(app, people.customer, 100_000)
+    card = bind_card(app, people.customer)
+    preview = client.post(
+        "/wallet/withdraw?lang=en",
+        data={"csrf_token": csrf_of(client), "payment_method_id": str(card), "amount": "10"},
+    )
+    assert "Your account is frozen" in preview.text and 'name="confirm"' not in preview.text
 
 
 def test_staff_freezing_needs_the_permission_a_reason_and_is_audited(app, people):

@@ -159,7 +159,7 @@ async def withdraw_submit(ctx: Context) -> Response:
         currency = "USDT" if method.kind == "crypto" else "CNY"
         amount_minor = parse_amount(values.get("amount", ""), currency)
         if values.get("confirm") != "1":
-            quote = service.quote_withdrawal(
+            quote = withdrawals.quote_withdrawal(
                 ctx.db, user_id=user.id, method=method, amount_minor=amount_minor, currency=currency
             )
             preview = {"method": method, "amount_minor": amount_minor, "currency": currency}

@@ -14,12 +14,54 @@ from walletdesk.identity import service as identity
 from walletdesk.identity.models import User
 from walletdesk.payments.dispatch import fail
 from walletdesk.payments.methods import owned_method
+from walletdesk.payments.models import PaymentMethod
 from walletdesk.payments.settings import PaymentSettings
 from walletdesk.risk import service as risk
 from walletdesk.wallet import service as wallet
-from walletdesk.wallet.fees import quote_fee
+from walletdesk.wallet.fees import FeeQuote, quote_fee
+from walletdesk.wallet.journal import insufficient
 from walletdesk.wallet.limits import check_limits
 from walletdesk.wallet.transactions import WalletTransaction, advance, record_transaction
+
+
+def quote_withdrawal(
+    db: Session, *, user_id: int, method: PaymentMethod, amount_minor: int, currency: str
+) -> FeeQuote:
+    """The fee the customer checks before confirming, from the schedule `request_withdrawal`
+    charges; raises now whatever it would refuse (verification, lock, freeze, limits, balance)."""
+    quote = _checked_quote(
+        db, user_id=user_id, method=method, amount_minor=amount_minor, currency=currency
+    )
+    balance = wallet.balances(db, user_id=user_id).get(currency)
+    available = balance.available_minor if balance else 0
+    if available < amount_minor + quote.fee_minor:
+        raise insufficient(available, amount_minor + quote.fee_minor, currency)
+    return quote
+
+
+def _checked_quote(
+    db: Session, *, user_id: int, method: PaymentMethod, amount_minor: int, currency: str
+) -> FeeQuote:
+    """The fee, once the customer may withdraw this amount to this method at all."""
+    if identity.kyc_level(db, user_id=user_id) == "unverified":
+        raise Forbidden("Verify your identity before withdrawing.", code="kyc_required")
+    if identity.is_self_locked(db, user_id=user_id):
+        raise Forbidden("Your account is locked. Unlock it to move money.", code="self_locked")
+    risk.check_not_frozen(db, user_id=user_id)
+    if (method.kind == "crypto") != (currency == "USDT"):
+        raise ValidationFailed("This method cannot pay out this currency.", field="currency")
+    check_limits(
+        db, user_id=user_id, direction="withdrawal", amount_minor=amount_minor, currency=currency
+    )
+    return quote_fee(
+        db,
+        user_id=user_id,
+        method=method.kind,
+        direction="withdrawal",
+        scope="domestic",
+        amount_minor=amount_minor,
+        currency=currency,
+    )
 
 
 def request_withdrawal(
@@ -34,25 +76,9 @@ def request_withdrawal(
     """Hold the funds and run the risk check. The result is "processing" (approved: the caller
     sends the payout after commit) or "pending" (waiting for review). A rule that holds it or
     freezes the account has written its case and told the customer: commit, do not undo."""
-    if identity.kyc_level(db, user_id=user_id) == "unverified":
-        raise Forbidden("Verify your identity before withdrawing.", code="kyc_required")
-    if identity.is_self_locked(db, user_id=user_id):
-        raise Forbidden("Your account is locked. Unlock it to move money.", code="self_locked")
-    risk.check_not_frozen(db, user_id=user_id)
     method = owned_method(db, user_id=user_id, method_id=payment_method_id)
-    if (method.kind == "crypto") != (currency == "USDT"):
-        raise ValidationFailed("This method cannot pay out this currency.", field="currency")
-    check_limits(
-        db, user_id=user_id, direction="withdrawal", amount_minor=amount_minor, currency=currency
-    )
-    quote = quote_fee(
-        db,
-        user_id=user_id,
-        method=method.kind,
-        direction="withdrawal",
-        scope="domestic",
-        amount_minor=amount_minor,
-        currency=currency,
+    quote = _checked_quote(
+        db, user_id=user_id, method=method, amount_minor=amount_minor, currency=currency
     )
     fee = quote.fee_minor
     tx = record_transaction(
