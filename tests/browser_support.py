@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from walletdesk.app import create_app
 from walletdesk.config import Settings
@@ -26,6 +26,9 @@ from walletdesk.migrations import upgrade
 from walletdesk.payments.sandbox import SandboxServer, SandboxState
 
 CHROMIUM = "/usr/bin/chromium"
+# How long `expect` waits for what a user would see: the machine is shared and busy while
+# the other tests run beside these, and search-as-you-type answers after its debounce.
+expect.set_options(timeout=10_000)
 WEBHOOK_SECRET = "browser-tests-webhook-secret"
 CHROMIUM_ARGS = [
     "--no-sandbox",

@@ -7,6 +7,7 @@ import logging
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -22,6 +23,7 @@ from walletdesk.config import Settings
 from walletdesk.db import make_engine, make_sessionmaker, session_scope
 from walletdesk.errors import DomainError
 from walletdesk.i18n import Translator, gettext
+from walletdesk.identity.present import local_time
 from walletdesk.wallet.currencies import format_minor
 from walletdesk.wallet.reasons import reason_text
 from walletdesk.wallet.steps import step_note, step_text
@@ -87,7 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = factory
-    app.state.templates = _templates()
+    app.state.templates = _templates(settings)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     _install_middleware(app, settings)
     _install_error_handlers(app)
@@ -109,13 +111,15 @@ def _template_globals(request: Request) -> dict[str, object]:
     return {"_": Translator(lang), "lang": lang}
 
 
-def _templates() -> Jinja2Templates:
+def _templates(settings: Settings) -> Jinja2Templates:
     templates = Jinja2Templates(
         directory=WEB_DIR / "templates", context_processors=[_template_globals]
     )
     templates.env.globals["csrf_token"] = deps.csrf_token_for
     templates.env.globals["failure_reason_text"] = reason_text
     templates.env.globals["format_amount"] = format_minor
+    # A stored (UTC) moment in the service's time zone, as every page shows times.
+    templates.env.globals["local_time"] = partial(local_time, settings=settings)
     templates.env.globals["step_text"] = step_text
     templates.env.globals["step_note"] = step_note
     return templates

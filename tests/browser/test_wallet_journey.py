@@ -255,7 +255,7 @@ def _check_customer_panel(agent: Page, deposit_id: str) -> None:
     expect(declined).to_contain_text("not enough money in that account")
     held = panel.locator("tr", has_text="-50000.00 CNY")
     expect(held).to_contain_text("Withdrawal")
-    expect(held).to_contain_text("Pending")
+    expect(held).to_contain_text("Waiting for review")
     expect(panel.locator("tr", has_text=deposit_id)).to_contain_text("6.00 CNY")
     freeze = panel.locator("li[data-freeze]")
     expect(freeze).to_contain_text("Frozen")

@@ -202,7 +202,7 @@ def kind_label(kind: str, _: Translator) -> str:
 
 def status_label(status: str, _: Translator) -> str:
     labels = {
-        "pending": _("Pending"),
+        "pending": _("Waiting for review"),
         "processing": _("Processing"),
         "succeeded": _("Succeeded"),
         "failed": _("Failed"),
