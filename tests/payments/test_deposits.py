@@ -17,10 +17,13 @@ from tests.payments.conftest import (
     tx_status,
     wait_for,
 )
+from tests.risk.conftest import alert_kinds
 from walletdesk.db import session_scope, utcnow
 from walletdesk.payments.deposits import expire_unconfirmed_deposits
 from walletdesk.payments.dispatch import gateway_of, send
 from walletdesk.payments.signing import signed_headers
+from walletdesk.risk import service as risk
+from walletdesk.wallet import service as wallet
 from walletdesk.wallet.ledger import verify_ledger
 from walletdesk.wallet.transactions import WalletTransaction
 
@@ -251,3 +254,79 @@ def test_a_deposit_given_up_as_not_received_is_credited_when_it_arrives(
     assert available(app, people.customer) == 10052
     with session_scope(app.state.sessionmaker) as s:
         assert verify_ledger(s).problems == []
+
+
+def _reversal(client, ref: str, reference: str, amount_minor: int) -> dict:
+    body = json.dumps(
+        {
+            "event": "charge.reversed",
+            "provider_ref": ref,
+            "reference": reference,
+            "amount_minor": amount_minor,
+            "currency": "CNY",
+            "status": "reversed",
+        }
+    ).encode()
+    answer = client.post(
+        "/api/v1/payments/webhooks/bank_card",
+        content=body,
+        headers=signed_headers(WEBHOOK_SECRET, body),
+    )
+    assert answer.status_code == 200, answer.text
+    return dict(answer.json())
+
+
+def test_a_chargeback_takes_the_deposit_back_once(app, client, people, sandbox, live):
+    sandbox.state.reversal_delay_seconds = 0.6
+    headers = bearer(client, people.customer)
+    tx = _deposit(client, headers, "100.56", _card(client, headers))  # .56: charged back later
+    assert _final(app, tx["public_id"]) == "succeeded"
+    wait_for(lambda: tx_status(app, tx["public_id"]) == "reversed")
+    assert available(app, people.customer) == 0
+    (known,) = sandbox.state.operations.values()
+    # The provider repeats itself: nothing more is taken.
+    assert _reversal(client, known["provider_ref"], tx["public_id"], 10_056) == {
+        "result": "duplicate"
+    }
+    assert available(app, people.customer) == 0
+    with session_scope(app.state.sessionmaker) as s:
+        assert verify_ledger(s).problems == []
+    sign_in(client, people.customer)
+    shown = client.get(f"/wallet/transactions/{tx['public_id']}?lang=en").text
+    assert "Reversed" in shown and "took this deposit back (a chargeback)" in shown
+    with session_scope(app.state.sessionmaker) as s:
+        assert not risk.is_frozen(s, user_id=people.customer.id)
+    assert "transaction_reversed" in alert_kinds(app, people.customer)
+
+
+def test_a_chargeback_of_spent_money_is_owed_and_freezes_the_account(
+    app, client, people, sandbox, live
+):
+    headers = bearer(client, people.customer)
+    tx = _deposit(client, headers, "300.00", _card(client, headers))
+    assert _final(app, tx["public_id"]) == "succeeded"
+    with session_scope(app.state.sessionmaker) as s:  # 250.00 of it sent on to a friend
+        wallet.post_transfer(
+            s,
+            from_user_id=people.customer.id,
+            to_user_id=people.other_customer.id,
+            amount_minor=25_000,
+            currency="CNY",
+            idempotency_key="spent-before-chargeback",
+        )
+    (known,) = sandbox.state.operations.values()
+    assert _reversal(client, known["provider_ref"], tx["public_id"], 30_000) == {
+        "result": "settled"
+    }
+    # The 50.00 left is taken; the 250.00 spent is owed (suspense), never a negative balance.
+    assert tx_status(app, tx["public_id"]) == "reversed"
+    assert available(app, people.customer) == 0
+    with session_scope(app.state.sessionmaker) as s:
+        assert verify_ledger(s).problems == []
+        suspense = wallet.system_account(s, code="suspense", currency="CNY")
+        assert suspense.balance_minor == -25_000
+        (freeze,) = risk.active_freezes(s, user_id=people.customer.id)
+        assert freeze.rule == "chargeback_owed" and freeze.case_id is not None
+    sign_in(client, people.customer)
+    page = client.get("/wallet?lang=en").text
+    assert "after the money had been used; the amount owed has to be settled" in page

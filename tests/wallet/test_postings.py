@@ -245,3 +245,32 @@ def test_transfers_to_yourself_or_unknown_customers_are_refused(factory):
             idempotency_key="ghost",
         )
     assert available(factory, alice) == 100
+
+
+def test_a_reversal_refunds_the_fee_leaves_holds_alone_and_books_the_rest_as_owed(factory):
+    (alice,) = make_customers(factory, 1)
+    fund(factory, alice, 10_000)  # a 100.00 deposit by bank card
+    with session_scope(factory) as db:
+        wallet.place_hold(
+            db, user_id=alice, currency="CNY", amount_minor=7_000, idempotency_key="w-1"
+        )
+        entry, owed = wallet.post_reversal(
+            db,
+            user_id=alice,
+            method="bank_card",
+            amount_minor=10_000,
+            fee_minor=60,  # its fee had been charged: the customer gets it back
+            currency="CNY",
+            idempotency_key="reversal-1",
+        )
+        assert entry.kind == "reversal"
+        # 99.40 due; 30.00 available is taken; 69.40 owed; the 70.00 held stays held.
+        assert owed == 6_940
+        account = wallet.customer_account(db, user_id=alice, currency="CNY")
+        assert (account.balance_minor, account.held_minor) == (7_000, 7_000)
+        suspense = wallet.system_account(db, code="suspense", currency="CNY")
+        clearing = wallet.system_account(db, code="clearing:bank_card", currency="CNY")
+        fees = wallet.system_account(db, code="fee_income", currency="CNY")
+        assert (suspense.balance_minor, clearing.balance_minor) == (-6_940, 0)
+        assert fees.balance_minor == -60
+        assert verify_ledger(db).ok

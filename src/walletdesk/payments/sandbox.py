@@ -29,6 +29,7 @@ FAILURE_CENTS = {
     53: "outage",  # 503, nothing recorded
     54: "duplicate",  # the success webhook is delivered twice
     55: "silent",  # accepted, never confirmed
+    56: "reversed",  # a charge confirmed, then taken back by the payer's bank (a chargeback)
 }
 DECLINED_CARD = ("400000", "0002")  # a card number starting and ending so is always declined
 
@@ -54,6 +55,7 @@ class SandboxState:
     secret: str
     delay_seconds: float = 2.0
     slow_seconds: float = 15.0
+    reversal_delay_seconds: float = 30.0  # a chargeback comes this long after the charge
     operations: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict)
     deliveries: list[Delivery] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -88,9 +90,13 @@ class SandboxState:
             "failure_code": "insufficient_funds" if failed else None,
         }
         times = 2 if mode == "duplicate" else 1
-        timer = threading.Timer(
-            self.delay_seconds, self._deliver, (body["notify_url"], event, times)
-        )
+        self._later(self.delay_seconds, body["notify_url"], event, times)
+        if mode == "reversed" and what == "charges":
+            back = {**event, "event": "charge.reversed", "status": "reversed"}
+            self._later(self.reversal_delay_seconds, body["notify_url"], back, 1)
+
+    def _later(self, seconds: float, url: str, event: dict[str, Any], times: int) -> None:
+        timer = threading.Timer(seconds, self._deliver, (url, event, times))
         timer.daemon = True
         timer.start()
 

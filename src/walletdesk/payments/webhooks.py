@@ -1,7 +1,8 @@
 """Provider webhooks: verify the signature and age, find the transaction, and settle it once.
 
 A repeated delivery is a no-op; one for a payment we do not know is logged and ignored; a
-payout confirmed after it failed here goes to staff on a case (see reconcile).
+payout confirmed after it failed here goes to staff on a case (see reconcile); a deposit the
+payer's bank takes back is reversed (see reversals).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from walletdesk.payments.deposits import credit_deposit
 from walletdesk.payments.dispatch import fail
 from walletdesk.payments.providers import PROVIDERS
 from walletdesk.payments.reconcile import payout_paid_after_failure
+from walletdesk.payments.reversals import reverse_deposit
 from walletdesk.payments.settings import PaymentSettings
 from walletdesk.payments.signing import verify
 from walletdesk.payments.withdrawals import pay_withdrawal
@@ -50,7 +52,13 @@ def receive_webhook(
         log.warning("webhook for unknown payment %s/%s ignored", provider, ref)
         return "ignored"
     tx.provider_ref = ref
+    if tx.status == "reversed":
+        return "duplicate"
     if tx.status == "succeeded":
+        if tx.kind == "deposit" and status == "reversed":
+            # The payer's bank took it back (a chargeback): undone once.
+            reverse_deposit(db, tx=tx, provider=provider, ref=ref)
+            return "settled"
         return "duplicate"
     if tx.kind == "deposit" and status == "succeeded":
         # The money arrived: it is credited even where we had given up on it (not received,

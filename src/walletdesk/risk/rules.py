@@ -32,6 +32,13 @@ REASONS = {
     "velocity": N_("Many payments left your account in a short time."),
     "new_account_large_withdrawal": N_("A large withdrawal from a newly opened account."),
 }
+# Freezes made by the system for what no rule decides: money the customer owes.
+SYSTEM_REASONS = {
+    "chargeback_owed": N_(
+        "A deposit was taken back by the payer's bank after the money had been used; the "
+        "amount owed has to be settled first."
+    ),
+}
 # What staff read in lists of hits and freezes.
 LABELS = {
     "new_device_login": N_("Sign-in from a new device or place"),
@@ -40,6 +47,7 @@ LABELS = {
     "velocity": N_("Many payments in a short time"),
     "new_account_large_withdrawal": N_("Large withdrawal from a new account"),
     "staff": N_("Frozen by staff"),
+    "chargeback_owed": N_("Money owed after a chargeback"),
 }
 ACTION_LABELS = {
     "alert": N_("Alert"),

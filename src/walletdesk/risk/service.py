@@ -356,7 +356,7 @@ def freeze_account(
         rule = STAFF
         if not reason:
             raise ValidationFailed("Give the reason the customer will see.", field="reason")
-    elif rule not in R.REASONS:
+    elif rule not in R.REASONS and rule not in R.SYSTEM_REASONS:
         raise ValueError(f"unknown rule {rule}")
     found = db.get(Case, case_id) if case_id is not None else None
     if case_id is not None and (found is None or found.customer_id != user.id):

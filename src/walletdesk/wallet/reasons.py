@@ -82,6 +82,12 @@ BY_KIND: dict[tuple[str, str], dict[str, str]] = {
         "en": "We have not received this deposit: the payment provider did not confirm it "
         "within 24 hours.",
     },
+    ("deposit", "reversed_by_bank"): {
+        "zh": "付款银行撤回了这笔充值（拒付），金额已从您的余额中扣回，手续费已退还。"
+        "如果不是您发起的，请联系您的银行。",
+        "en": "The paying bank took this deposit back (a chargeback), so the amount was taken "
+        "from your balance and the fee refunded. If you did not ask for it, contact your bank.",
+    },
 }
 UNKNOWN = {
     "zh": "未能完成，请联系客服查询原因。",

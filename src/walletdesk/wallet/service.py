@@ -190,6 +190,46 @@ def post_deposit(
     return journal.post_locked(db, request, locked)
 
 
+def post_reversal(
+    db: Session,
+    *,
+    user_id: int,
+    method: str,
+    amount_minor: int,
+    fee_minor: int,
+    currency: str,
+    idempotency_key: str,
+    reference_type: str | None = None,
+    reference_id: str | None = None,
+) -> tuple[PostedEntry, int]:
+    """Undo a deposit the payer's bank took back (a chargeback): its clearing account gets the
+    amount back and the customer the deposit's fee. What the customer's available balance
+    cannot cover is booked to suspense as a sum they owe (a balance never goes negative, and
+    funds held for a withdrawal stay held). Returns the entry and the sum owed."""
+    check_currency(currency)
+    journal.check_amount(amount_minor)
+    if method not in PAYMENT_METHODS:
+        raise ValidationFailed("Unknown payment method.", field="method")
+    clearing = f"clearing:{method}"
+    systems = [clearing, "fee_income", "suspense"]
+    locked = accounts.lock_named(db, customers=[user_id], systems=systems, currency=currency)
+    by_owner = {row.user_id or row.code: row for row in locked.values()}
+    customer = by_owner[user_id]
+    due = amount_minor - fee_minor
+    taken = min(due, max(customer.balance_minor - customer.held_minor, 0))
+    owed = due - taken
+    amounts = {
+        by_owner[clearing].id: amount_minor,
+        by_owner["fee_income"].id: -fee_minor,
+        customer.id: -taken,
+        by_owner["suspense"].id: -owed,
+    }
+    request = journal.make_request(
+        idempotency_key, "reversal", currency, amounts, reference_type, reference_id, ""
+    )
+    return journal.post_locked(db, request, locked), owed
+
+
 # --- holds ---------------------------------------------------------------------------------
 
 
