@@ -130,6 +130,24 @@ class Ledger(RuleBasedStateMachine):
         except Conflict:
             pass
 
+    @rule(owner=who, amount=money, fee=st.integers(0, 50))
+    def reverse_deposit(self, owner: int, amount: int, fee: int) -> None:
+        """A chargeback: takes what is available, never what is held; the rest is owed."""
+        with session_scope(self.factory) as db:
+            _entry, owed = wallet.post_reversal(
+                db,
+                user_id=self.users[owner],
+                method="payment_app",
+                amount_minor=amount,
+                fee_minor=min(fee, amount),
+                currency="CNY",
+                idempotency_key=self.key(),
+            )
+        due = amount - min(fee, amount)
+        taken = min(due, self.available(owner))
+        assert owed == due - taken
+        self.balance[owner] -= taken
+
     @invariant()
     def books_balance(self) -> None:
         with session_scope(self.factory) as db:

@@ -208,6 +208,8 @@ def post_reversal(
     funds held for a withdrawal stay held). Returns the entry and the sum owed."""
     check_currency(currency)
     journal.check_amount(amount_minor)
+    if not 0 <= fee_minor <= amount_minor:
+        raise ValidationFailed("The fee must be between 0 and the amount.", field="fee_minor")
     if method not in PAYMENT_METHODS:
         raise ValidationFailed("Unknown payment method.", field="method")
     clearing = f"clearing:{method}"
