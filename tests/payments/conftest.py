@@ -4,6 +4,7 @@ served by uvicorn too, so the sandbox's signed webhooks arrive over real HTTP.
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 import time
@@ -21,6 +22,7 @@ from walletdesk.config import Settings
 from walletdesk.db import session_scope, utcnow
 from walletdesk.identity.models import User
 from walletdesk.payments.sandbox import SandboxServer, SandboxState
+from walletdesk.payments.signing import signed_headers
 from walletdesk.wallet import service as wallet
 from walletdesk.wallet.transactions import WalletTransaction
 
@@ -83,6 +85,29 @@ def live(app, live_port: int) -> Iterator[str]:
     yield f"http://127.0.0.1:{live_port}"
     server.should_exit = True
     thread.join(timeout=10)
+
+
+def provider_says(
+    client, *, event: str, ref: str, reference: str, amount_minor: int, status: str
+) -> dict[str, str]:
+    """The provider's signed webhook about one of our payments, as it would post it."""
+    body = json.dumps(
+        {
+            "event": event,
+            "provider_ref": ref,
+            "reference": reference,
+            "amount_minor": amount_minor,
+            "currency": "CNY",
+            "status": status,
+        }
+    ).encode()
+    answer = client.post(
+        "/api/v1/payments/webhooks/bank_card",
+        content=body,
+        headers=signed_headers(WEBHOOK_SECRET, body),
+    )
+    assert answer.status_code == 200, answer.text
+    return dict(answer.json())
 
 
 def wait_for(check: Callable[[], bool], timeout: float = 5.0) -> None:

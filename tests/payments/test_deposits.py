@@ -14,6 +14,7 @@ from tests.conftest import bearer, sign_in
 from tests.payments.conftest import (
     WEBHOOK_SECRET,
     available,
+    provider_says,
     tx_status,
     wait_for,
 )
@@ -257,23 +258,14 @@ def test_a_deposit_given_up_as_not_received_is_credited_when_it_arrives(
 
 
 def _reversal(client, ref: str, reference: str, amount_minor: int) -> dict:
-    body = json.dumps(
-        {
-            "event": "charge.reversed",
-            "provider_ref": ref,
-            "reference": reference,
-            "amount_minor": amount_minor,
-            "currency": "CNY",
-            "status": "reversed",
-        }
-    ).encode()
-    answer = client.post(
-        "/api/v1/payments/webhooks/bank_card",
-        content=body,
-        headers=signed_headers(WEBHOOK_SECRET, body),
+    return provider_says(
+        client,
+        event="charge.reversed",
+        ref=ref,
+        reference=reference,
+        amount_minor=amount_minor,
+        status="reversed",
     )
-    assert answer.status_code == 200, answer.text
-    return dict(answer.json())
 
 
 def test_a_chargeback_takes_the_deposit_back_once(app, client, people, sandbox, live):

@@ -4,7 +4,6 @@ confirmed it, nor before it is stuck."""
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -12,9 +11,9 @@ from sqlalchemy import select
 from tests.cases.conftest import make_case
 from tests.conftest import bearer, csrf_of, sign_in
 from tests.payments.conftest import (
-    WEBHOOK_SECRET,
     available,
     fund,
+    provider_says,
     tx_status,
     verify_kyc,
     wait_for,
@@ -25,7 +24,6 @@ from walletdesk.cases.display import Display
 from walletdesk.cases.models import Case
 from walletdesk.db import session_scope
 from walletdesk.i18n import Translator
-from walletdesk.payments.signing import signed_headers
 from walletdesk.payments.stuck import STUCK_AFTER
 from walletdesk.wallet import service as wallet
 from walletdesk.wallet.ledger import verify_ledger
@@ -194,23 +192,14 @@ def test_another_customers_withdrawal_is_not_found_from_this_case(app, client, p
 
 
 def _payout_webhook(client, public_id: str, ref: str, amount_minor: int) -> dict:
-    body = json.dumps(
-        {
-            "event": "payout.succeeded",
-            "provider_ref": ref,
-            "reference": public_id,
-            "amount_minor": amount_minor,
-            "currency": "CNY",
-            "status": "succeeded",
-        }
-    ).encode()
-    answer = client.post(
-        "/api/v1/payments/webhooks/bank_card",
-        content=body,
-        headers=signed_headers(WEBHOOK_SECRET, body),
+    return provider_says(
+        client,
+        event="payout.succeeded",
+        ref=ref,
+        reference=public_id,
+        amount_minor=amount_minor,
+        status="succeeded",
     )
-    assert answer.status_code == 200, answer.text
-    return dict(answer.json())
 
 
 def test_a_payout_paid_after_it_was_cancelled_goes_to_staff_on_a_case(app, client, people, sandbox):
