@@ -92,7 +92,7 @@ def demo(
     sandbox = _start_payments_sandbox()
     console.print(f"Serving on [bold]http://{host}:{port}[/bold] — help center at /help")
     if sandbox:
-        console.print(f"Payments sandbox on {sandbox} (amount cents .51–.55 choose failure modes)")
+        console.print(f"Payments sandbox on {sandbox} (amount cents .51–.56 choose failure modes)")
     serve(host=host, port=port, workers=1)
 
 

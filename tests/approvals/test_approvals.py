@@ -49,7 +49,7 @@ def _request(app, people, case_id: int | None = None) -> int:
         approval = approvals.request_approval(
             db,
             kind="test_unfreeze",
-            staff=db.merge(people.agent),
+            staff=db.get(User, people.agent.id),
             customer_id=people.customer.id,
             case_id=case_id,
             payload={"freeze_id": 7},
@@ -63,11 +63,13 @@ def test_a_supervisor_approves_what_an_agent_asked_and_it_is_carried_out_once(ap
     approval_id = _request(app, people, case_id)
     with session_scope(app.state.sessionmaker) as db:
         approvals.decide(
-            db, approval_id=approval_id, staff=db.merge(people.supervisor), approve=True
+            db, approval_id=approval_id, staff=db.get(User, people.supervisor.id), approve=True
         )
     assert [{"payload": {"freeze_id": 7}, "by": people.supervisor.id}] == CARRIED_OUT
     with session_scope(app.state.sessionmaker) as db, pytest.raises(Conflict):
-        approvals.decide(db, approval_id=approval_id, staff=db.merge(people.admin), approve=True)
+        approvals.decide(
+            db, approval_id=approval_id, staff=db.get(User, people.admin.id), approve=True
+        )
     assert len(CARRIED_OUT) == 1
     with session_scope(app.state.sessionmaker) as db:
         actions = {e.action for e in db.scalars(select(AuditEntry))}
@@ -84,14 +86,14 @@ def test_nobody_approves_their_own_request(app, people):
         approval = approvals.request_approval(
             db,
             kind="test_unfreeze",
-            staff=db.merge(people.supervisor),
+            staff=db.get(User, people.supervisor.id),
             customer_id=people.customer.id,
             payload={},
             reason="Checked",
         )
         with pytest.raises(Forbidden):
             approvals.decide(
-                db, approval_id=approval.id, staff=db.merge(people.supervisor), approve=True
+                db, approval_id=approval.id, staff=db.get(User, people.supervisor.id), approve=True
             )
     assert CARRIED_OUT == []
 
@@ -99,18 +101,20 @@ def test_nobody_approves_their_own_request(app, people):
 def test_an_agent_cannot_approve_and_a_rejection_needs_a_reason(app, people):
     approval_id = _request(app, people)
     with session_scope(app.state.sessionmaker) as db, pytest.raises(Forbidden):
-        approvals.decide(db, approval_id=approval_id, staff=db.merge(people.agent), approve=True)
+        approvals.decide(
+            db, approval_id=approval_id, staff=db.get(User, people.agent.id), approve=True
+        )
     with session_scope(app.state.sessionmaker) as db:
         with pytest.raises(ValidationFailed) as raised:
             approvals.decide(
-                db, approval_id=approval_id, staff=db.merge(people.supervisor), approve=False
+                db, approval_id=approval_id, staff=db.get(User, people.supervisor.id), approve=False
             )
         assert raised.value.field == "note"
     with session_scope(app.state.sessionmaker) as db:
         rejected = approvals.decide(
             db,
             approval_id=approval_id,
-            staff=db.merge(people.supervisor),
+            staff=db.get(User, people.supervisor.id),
             approve=False,
             note="Identity not proven",
         )
@@ -124,7 +128,7 @@ def test_a_request_needs_a_reason_and_the_permission(app, people):
             approvals.request_approval(
                 db,
                 kind="test_unfreeze",
-                staff=db.merge(people.agent),
+                staff=db.get(User, people.agent.id),
                 customer_id=people.customer.id,
                 payload={},
                 reason="  ",
@@ -133,7 +137,7 @@ def test_a_request_needs_a_reason_and_the_permission(app, people):
             approvals.request_approval(
                 db,
                 kind="test_unfreeze",
-                staff=db.merge(people.other_customer),
+                staff=db.get(User, people.other_customer.id),
                 customer_id=people.customer.id,
                 payload={},
                 reason="x",

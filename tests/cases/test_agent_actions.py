@@ -174,12 +174,16 @@ def test_a_fee_refund_is_asked_on_the_case_and_approved_on_the_queue(app, client
     assert asked.status_code == 303
     page = client.get(f"/console/cases/{case_id}?lang=en").text
     assert "Waiting for approval" in page and "2.50 CNY" in page
-    assert client.get("/console/approvals").status_code == 403  # agents do not decide
-    assert 'href="/console/approvals"' not in page
+    # The agent follows the request in the queue but has no way to decide it.
+    mine = client.get("/console/approvals?lang=en")
+    assert mine.status_code == 200 and "Refund a fee" in mine.text
+    assert "Your request: another member of staff decides." in mine.text
+    assert "/approve" not in mine.text and "/reject" not in mine.text
 
     sign_in(client, people.supervisor)
     queue = client.get("/console/approvals?lang=en").text
     assert 'href="/console/approvals"' in queue  # in the navigation
+    assert "/approve" in queue and "/reject" in queue
     assert "Refund a fee" in queue and withdrawal in queue and "Wrong tier" in queue
     assert "Agent A" in queue and f'href="/console/cases/{case_id}"' in queue
     with session_scope(app.state.sessionmaker) as db:

@@ -3,6 +3,8 @@ customer see, seeded once."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import func, select
 
 from walletdesk.db import session_scope
@@ -33,3 +35,10 @@ def test_the_demo_customer_has_a_verified_wallet_with_history_seeded_once(app):
             ("failed", "not_received"): 1,
         }
         assert verify_ledger(db).ok
+        # Each one's steps follow it within minutes, as if they had happened then.
+        for tx in db.scalars(
+            select(WalletTransaction).where(WalletTransaction.user_id == customer.id)
+        ):
+            times = [step.at for step in tx.steps]
+            assert times == sorted(times) and times[0] >= tx.created_at
+            assert times[-1] - tx.created_at < timedelta(hours=1)

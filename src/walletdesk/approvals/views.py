@@ -1,5 +1,6 @@
-"""The approvals queue: supervisors see what waits for a second member of staff (kind,
-customer, case, reason, who asked and when) and approve or reject it with a note.
+"""The approvals queue: staff see what waits for a second member of staff (kind, customer,
+case, reason, who asked and when); those allowed to decide a request (not their own) approve
+or reject it with a note.
 
 A refused decision (your own request, already decided, not allowed) is shown on the page.
 """
@@ -11,8 +12,10 @@ from fastapi.responses import RedirectResponse, Response
 
 from walletdesk.approvals import service as approvals
 from walletdesk.approvals.display import ApprovalDisplay
+from walletdesk.approvals.models import Approval
 from walletdesk.cases.webforms import display_for, field_errors
 from walletdesk.errors import DomainError
+from walletdesk.identity.permissions import can
 from walletdesk.wallet import adjustments  # noqa: F401 (registers the fee refund and compensation kinds)
 from walletdesk.web.deps import Context, Ctx
 
@@ -21,7 +24,7 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/console/approvals")
 def queue(ctx: Context) -> Response:
-    ctx.require("supervisor")
+    ctx.require("agent")
     return _page(ctx)
 
 
@@ -58,8 +61,15 @@ def _page(
     note: str = "",
     status_code: int = 200,
 ) -> Response:
+    staff = ctx.require("agent")
+
+    def can_decide(approval: Approval) -> bool:
+        spec = approvals.get_kind(approval.kind)
+        return can(staff, spec.approve_permission) and approval.requested_by_id != staff.id
+
     return ctx.render(
         "approvals/queue.html",
+        can_decide=can_decide,
         status_code=status_code,
         pending=approvals.pending_approvals(ctx.db),
         ashow=ApprovalDisplay(ctx._),

@@ -96,6 +96,8 @@ def seed_demo_wallet(db: Session, *, customer: User) -> None:
     start = utcnow() - timedelta(days=len(rows))
     for offset, tx in enumerate(rows):
         tx.created_at = start + timedelta(days=offset, hours=offset * 3)
+        for minute, step in enumerate(tx.steps):  # its steps a minute apart, from then on
+            step.at = tx.created_at + timedelta(minutes=minute)
         if tx.completed_at is not None:
-            tx.completed_at = tx.created_at + timedelta(minutes=5)
+            tx.completed_at = tx.steps[-1].at
     db.flush()
