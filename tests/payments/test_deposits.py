@@ -16,6 +16,7 @@ from tests.payments.conftest import (
     available,
     provider_says,
     tx_status,
+    verify_kyc,
     wait_for,
 )
 from tests.risk.conftest import alert_kinds
@@ -25,6 +26,7 @@ from walletdesk.payments.dispatch import gateway_of, send
 from walletdesk.payments.signing import signed_headers
 from walletdesk.risk import service as risk
 from walletdesk.wallet import service as wallet
+from walletdesk.wallet import transfers
 from walletdesk.wallet.ledger import verify_ledger
 from walletdesk.wallet.transactions import WalletTransaction
 
@@ -295,7 +297,8 @@ def test_a_chargeback_of_spent_money_is_owed_and_freezes_the_account(
     app, client, people, sandbox, live
 ):
     headers = bearer(client, people.customer)
-    tx = _deposit(client, headers, "300.00", _card(client, headers))
+    card = _card(client, headers)
+    tx = _deposit(client, headers, "300.00", card)
     assert _final(app, tx["public_id"]) == "succeeded"
     with session_scope(app.state.sessionmaker) as s:  # 250.00 of it sent on to a friend
         wallet.post_transfer(
@@ -322,3 +325,42 @@ def test_a_chargeback_of_spent_money_is_owed_and_freezes_the_account(
     sign_in(client, people.customer)
     page = client.get("/wallet?lang=en").text
     assert "after the money had been used; the amount owed has to be settled" in page
+
+    # Money coming in repays it first: 100.00 of it now, still frozen...
+    first = _deposit(client, headers, "100.00", card)
+    assert _final(app, first["public_id"]) == "succeeded"
+    assert available(app, people.customer) == 0
+    with session_scope(app.state.sessionmaker) as s:
+        assert risk.is_frozen(s, user_id=people.customer.id)
+    # ...and the rest from a transfer received; then the freeze lifts by itself.
+    verify_kyc(app, people.other_customer, "basic")
+    with session_scope(app.state.sessionmaker) as s:
+        wallet.post_deposit(
+            s,
+            user_id=people.other_customer.id,
+            method="bank_card",
+            amount_minor=20_000,
+            currency="CNY",
+            idempotency_key="friend-funds",
+        )
+        transfers.confirm_transfer(
+            s,
+            sender_id=people.other_customer.id,
+            recipient_id=people.customer.id,
+            amount_minor=20_000,
+            currency="CNY",
+            idempotency_key="friend-pays-back",
+        )
+    assert available(app, people.customer) == 5_000  # 200.00 in, 150.00 of it repaid
+    with session_scope(app.state.sessionmaker) as s:
+        assert not risk.is_frozen(s, user_id=people.customer.id)
+        assert wallet.system_account(s, code="suspense", currency="CNY").balance_minor == 0
+        assert verify_ledger(s).problems == []
+        (freeze,) = risk.freezes_of(s, user_id=people.customer.id)
+        case_id = freeze.case_id
+    history = client.get("/wallet/transactions?kind=repayment&lang=en").text
+    assert "Repayment of money owed" in history
+    assert "-100.00 CNY" in history and "-150.00 CNY" in history
+    sign_in(client, people.agent)
+    case = client.get(f"/console/cases/{case_id}?lang=en").text
+    assert "System lifted the freeze, its cause is settled: Money owed after a chargeback" in case

@@ -36,6 +36,7 @@ class Ledger(RuleBasedStateMachine):
         self.users = make_customers(self.factory, CUSTOMERS)
         self.balance = [0] * CUSTOMERS  # what the customers should see
         self.held = [0] * CUSTOMERS
+        self.owed = [0] * CUSTOMERS  # after chargebacks of spent deposits, in suspense
         self.holds: list[tuple[int, int, int]] = []  # (hold id, customer, amount), active
         self.keys = 0
 
@@ -147,6 +148,25 @@ class Ledger(RuleBasedStateMachine):
         taken = min(due, self.available(owner))
         assert owed == due - taken
         self.balance[owner] -= taken
+        self.owed[owner] += owed
+
+    @rule(owner=who)
+    def repay(self, owner: int) -> None:
+        """Money owed is repaid from what is available, never from what is held."""
+        if not self.owed[owner]:
+            return
+        with session_scope(self.factory) as db:
+            entry = wallet.post_repayment(
+                db,
+                user_id=self.users[owner],
+                currency="CNY",
+                owed_minor=self.owed[owner],
+                idempotency_key=self.key(),
+            )
+        paid = min(self.owed[owner], self.available(owner))
+        assert (entry is None) == (paid == 0)
+        self.balance[owner] -= paid
+        self.owed[owner] -= paid
 
     @invariant()
     def books_balance(self) -> None:
@@ -157,6 +177,9 @@ class Ledger(RuleBasedStateMachine):
         assert [b.total_minor if b else 0 for b in shown] == self.balance
         assert [b.held_minor if b else 0 for b in shown] == self.held
         assert all(b is None or b.available_minor >= 0 for b in shown)
+        with session_scope(self.factory) as db:
+            suspense = wallet.system_account(db, code="suspense", currency="CNY")
+            assert -suspense.balance_minor == sum(self.owed)
 
     def teardown(self) -> None:
         self.engine.dispose()

@@ -14,6 +14,7 @@ from walletdesk.identity import service as identity
 from walletdesk.payments.methods import CARD_KINDS, deposit_address, owned_method
 from walletdesk.payments.models import METHOD_KINDS
 from walletdesk.payments.settings import PaymentSettings
+from walletdesk.wallet import owed
 from walletdesk.wallet import service as wallet
 from walletdesk.wallet.currencies import check_currency
 from walletdesk.wallet.fees import FeeQuote, quote_fee
@@ -115,6 +116,7 @@ def credit_deposit(db: Session, *, tx: WalletTransaction, provider: str, ref: st
     tx.entry_id = entry.id
     tx.failure_code = None
     advance(db, tx=tx, step="succeeded", status="succeeded")
+    owed.repay(db, user_id=tx.user_id, currency=tx.currency)  # money owed is repaid first
 
 
 def expire_unconfirmed_deposits(

@@ -3,8 +3,8 @@ webhook with status "reversed"): the ledger gives the money back to the method's
 account, the deposit reads "reversed" with the reason, and the customer is alerted.
 
 When the money was already spent, the customer's available balance covers what it can and
-the rest is owed (booked to suspense): the account is frozen, with a case for staff, until
-that is settled.
+the rest is owed (booked to suspense, see wallet.owed): the account is frozen, with a case for
+staff, until money coming in has repaid it.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from walletdesk.audit import service as audit
 from walletdesk.risk import service as risk
 from walletdesk.risk.rules import SYSTEM_REASONS
 from walletdesk.wallet import service as wallet
+from walletdesk.wallet.owed import record_owed
 from walletdesk.wallet.transactions import WalletTransaction, advance
 
 log = logging.getLogger("walletdesk.payments")
@@ -48,6 +49,7 @@ def reverse_deposit(db: Session, *, tx: WalletTransaction, provider: str, ref: s
         details={"provider": provider, "provider_ref": ref, "owed_minor": owed},
     )
     if owed:
+        record_owed(tx, owed)
         log.warning("deposit %s reversed after it was spent: %d owed", tx.public_id, owed)
         risk.freeze_account(
             db,

@@ -44,6 +44,7 @@ FROZEN_WITH_CASE = N_(
     "Contact support about case {case}. You can still sign in and receive money."
 )
 FROZEN_TIMELINE = N_("{actor} froze the account: {reason}")
+SYSTEM_LIFTED_TIMELINE = N_("{actor} lifted the freeze, its cause is settled: {what}")
 HELD_TIMELINE = N_("{actor} held payment {reference} for review: {reason}")
 STOPPED_TIMELINE = N_("{actor} stopped payment {reference}: the account is frozen")
 LIFTED_TIMELINE = N_("{actor} lifted the freeze on the account, asked by {requester}")
@@ -393,6 +394,48 @@ def freeze_account(
     )
     notify.frozen(db, user=user, reason=freeze.reason, case=case)
     return freeze
+
+
+def lift_system_freezes(db: Session, *, user_id: int, rule: str) -> int:
+    """Lift the customer's freezes that the system made for `rule` once their cause is gone
+    (money owed after a chargeback, repaid): no second person is needed, as none froze it.
+    Returns how many were lifted."""
+    if rule not in R.SYSTEM_REASONS:
+        raise ValueError(f"not a system freeze: {rule}")
+    found = db.scalars(
+        select(AccountFreeze)
+        .where(
+            AccountFreeze.user_id == user_id,
+            AccountFreeze.rule == rule,
+            AccountFreeze.lifted_at.is_(None),
+        )
+        .with_for_update()
+    ).all()
+    for freeze in found:
+        freeze.lifted_at = utcnow()
+        freeze.lift_note = "resolved"
+        if freeze.case_id is not None:
+            cases.record_action(
+                db,
+                case_id=freeze.case_id,
+                actor=None,
+                text=SYSTEM_LIFTED_TIMELINE,
+                params={"what": R.LABELS[rule]},
+                translated=("what",),
+            )
+    if found:
+        db.flush()
+        audit.record(
+            db,
+            actor_id=None,
+            action="account.unfreeze",
+            subject_type="user",
+            subject_id=user_id,
+            details={"freeze_ids": [f.id for f in found], "rule": rule},
+        )
+        user = identity.get_user(db, user_id=user_id)
+        notify.unfrozen(db, user=user, still_frozen=is_frozen(db, user_id=user_id))
+    return len(found)
 
 
 def request_unfreeze(

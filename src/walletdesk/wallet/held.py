@@ -13,6 +13,7 @@ from walletdesk.identity import service as identity
 from walletdesk.identity.logins import mask_phone
 from walletdesk.identity.models import User
 from walletdesk.risk import service as risk
+from walletdesk.wallet import owed
 from walletdesk.wallet import service as wallet
 from walletdesk.wallet.transactions import WalletTransaction, advance, record_transaction
 from walletdesk.wallet.transfers import mask_name, recipient_by_id
@@ -89,6 +90,7 @@ def release_transfer(
         entry_id=entry.id,
         details={"transfer_of": tx.public_id},
     )
+    owed.repay(db, user_id=recipient.id, currency=tx.currency)  # money owed is repaid first
     _audit(db, staff=staff, tx=tx, action="transfer.release", ip=ip)
     risk.record_review_decision(db, tx=tx, staff=staff, approved=True, ip=ip)
     return tx

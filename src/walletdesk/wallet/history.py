@@ -196,6 +196,7 @@ def kind_label(kind: str, _: Translator) -> str:
         "fee": _("Fee"),
         "refund": _("Refund"),
         "compensation": _("Compensation"),
+        "repayment": _("Repayment of money owed"),
     }
     return labels.get(kind, kind)
 
@@ -224,5 +225,5 @@ def method_label(method: str, _: Translator) -> str:
 
 def signed_amount(tx: WalletTransaction) -> str:
     """`-100.00` for money out, `+100.00` for money in."""
-    sign = "-" if tx.kind in ("withdrawal", "transfer_out", "fee") else "+"
+    sign = "-" if tx.kind in ("withdrawal", "transfer_out", "fee", "repayment") else "+"
     return sign + format_minor(tx.amount_minor, tx.currency)

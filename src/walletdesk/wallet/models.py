@@ -28,7 +28,16 @@ from walletdesk.db import Base, UTCDateTime, utcnow
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 ACCOUNT_KINDS = ("customer", "system")
-ENTRY_KINDS = ("deposit", "withdrawal", "transfer", "fee", "refund", "compensation", "reversal")
+ENTRY_KINDS = (
+    "deposit",
+    "withdrawal",
+    "transfer",
+    "fee",
+    "refund",
+    "compensation",
+    "reversal",
+    "repayment",
+)
 PAYMENT_METHODS = ("bank_card", "credit_card", "payment_app", "crypto")
 SYSTEM_CODES = (
     *(f"clearing:{method}" for method in PAYMENT_METHODS),

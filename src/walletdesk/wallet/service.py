@@ -232,6 +232,33 @@ def post_reversal(
     return journal.post_locked(db, request, locked), owed
 
 
+def post_repayment(
+    db: Session,
+    *,
+    user_id: int,
+    currency: str,
+    owed_minor: int,
+    idempotency_key: str,
+    reference_type: str | None = None,
+    reference_id: str | None = None,
+) -> PostedEntry | None:
+    """Repay money owed (booked to suspense by `post_reversal`) from the customer's available
+    balance, as much of `owed_minor` as it covers; None when nothing is available."""
+    check_currency(currency)
+    journal.check_amount(owed_minor)
+    locked = accounts.lock_named(db, customers=[user_id], systems=["suspense"], currency=currency)
+    by_owner = {row.user_id or row.code: row for row in locked.values()}
+    customer = by_owner[user_id]
+    amount = min(owed_minor, max(customer.balance_minor - customer.held_minor, 0))
+    if amount == 0:
+        return None
+    amounts = {customer.id: -amount, by_owner["suspense"].id: amount}
+    request = journal.make_request(
+        idempotency_key, "repayment", currency, amounts, reference_type, reference_id, ""
+    )
+    return journal.post_locked(db, request, locked)
+
+
 # --- holds ---------------------------------------------------------------------------------
 
 

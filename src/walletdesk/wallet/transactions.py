@@ -24,6 +24,7 @@ TRANSACTION_KINDS = (
     "fee",
     "refund",
     "compensation",
+    "repayment",  # of money owed after a chargeback (see wallet.owed)
 )
 TRANSACTION_STATES = ("pending", "processing", "succeeded", "failed", "reversed")
 FINAL_STATES = ("succeeded", "failed", "reversed")

@@ -19,7 +19,7 @@ from walletdesk.identity.logins import mask_phone, normalize_phone
 from walletdesk.identity.models import User
 from walletdesk.risk import service as risk
 from walletdesk.risk.rules import Verdict
-from walletdesk.wallet import accounts
+from walletdesk.wallet import accounts, owed
 from walletdesk.wallet import service as wallet
 from walletdesk.wallet.currencies import check_currency, format_minor, minor_units
 from walletdesk.wallet.fees import FeeQuote, quote_fee
@@ -247,6 +247,7 @@ def confirm_transfer(
         entry_id=entry.id,
         details={"transfer_of": out.public_id},
     )
+    owed.repay(db, user_id=recipient.id, currency=currency)  # money owed is repaid first
     risk.enforce(db, verdict=verdict, tx=out)  # alerts only, if any: the transfer went
     return out
 
