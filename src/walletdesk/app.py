@@ -25,6 +25,7 @@ from walletdesk.errors import DomainError
 from walletdesk.i18n import Translator, gettext
 from walletdesk.identity.present import local_time
 from walletdesk.wallet.currencies import format_minor
+from walletdesk.wallet.history import status_label
 from walletdesk.wallet.reasons import reason_text
 from walletdesk.wallet.steps import step_note, step_text
 from walletdesk.web import deps
@@ -120,6 +121,7 @@ def _templates(settings: Settings) -> Jinja2Templates:
     templates.env.globals["format_amount"] = format_minor
     # A stored (UTC) moment in the service's time zone, as every page shows times.
     templates.env.globals["local_time"] = partial(local_time, settings=settings)
+    templates.env.globals["status_label"] = status_label
     templates.env.globals["step_text"] = step_text
     templates.env.globals["step_note"] = step_note
     return templates

@@ -218,7 +218,7 @@ def post_reversal(
     by_owner = {row.user_id or row.code: row for row in locked.values()}
     customer = by_owner[user_id]
     due = amount_minor - fee_minor
-    taken = min(due, max(customer.balance_minor - customer.held_minor, 0))
+    taken = min(due, _available(customer))
     owed = due - taken
     amounts = {
         by_owner[clearing].id: amount_minor,
@@ -249,7 +249,7 @@ def post_repayment(
     locked = accounts.lock_named(db, customers=[user_id], systems=["suspense"], currency=currency)
     by_owner = {row.user_id or row.code: row for row in locked.values()}
     customer = by_owner[user_id]
-    amount = min(owed_minor, max(customer.balance_minor - customer.held_minor, 0))
+    amount = min(owed_minor, _available(customer))
     if amount == 0:
         return None
     amounts = {customer.id: -amount, by_owner["suspense"].id: amount}
@@ -257,6 +257,11 @@ def post_repayment(
         idempotency_key, "repayment", currency, amounts, reference_type, reference_id, ""
     )
     return journal.post_locked(db, request, locked)
+
+
+def _available(row: LockedAccount) -> int:
+    """What a locked customer account can give: its balance less its holds."""
+    return max(row.balance_minor - row.held_minor, 0)
 
 
 # --- holds ---------------------------------------------------------------------------------
