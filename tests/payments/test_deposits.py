@@ -8,6 +8,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 import httpx
+import pytest
 from sqlalchemy import select, text
 
 from tests.conftest import bearer, sign_in
@@ -107,7 +108,7 @@ def test_provider_outage_fails_with_reason(app, client, people, sandbox, live):
 
 def test_timeout_stays_processing_then_the_webhook_credits_once(app, client, people, sandbox, live):
     headers = bearer(client, people.customer)
-    sandbox.state.delay_seconds = 1.0  # the webhook comes after walletdesk gave up waiting
+    sandbox.state.delay_seconds = 2.5  # the webhook comes after walletdesk gave up waiting
     tx = _deposit(client, headers, "100.52", _card(client, headers))
     shown = client.get("/api/v1/payments/deposits/" + tx["public_id"], headers=headers).json()
     assert shown["status"] == "processing"
@@ -227,7 +228,7 @@ def test_a_charge_unanswered_then_unreachable_on_resend_is_still_credited(
     app, client, people, sandbox, live
 ):
     headers = bearer(client, people.customer)
-    sandbox.state.delay_seconds = 1.5  # the webhook comes after walletdesk gave up waiting
+    sandbox.state.delay_seconds = 3.0  # the webhook comes after walletdesk gave up waiting
     tx = _deposit(client, headers, "100.52", _card(client, headers))
     assert tx_status(app, tx["public_id"]) == "processing"
     # The reconcile job resends while the provider cannot be reached at all.
@@ -247,16 +248,47 @@ def test_a_deposit_given_up_as_not_received_is_credited_when_it_arrives(
     app, client, people, sandbox, live
 ):
     headers = bearer(client, people.customer)
-    sandbox.state.delay_seconds = 1.0
+    sandbox.state.delay_seconds = 60.0  # the provider's own webhook comes only after we gave up
     tx = _deposit(client, headers, "100.52", _card(client, headers))
     with session_scope(app.state.sessionmaker) as s:
         later = utcnow() + timedelta(seconds=61)
         assert expire_unconfirmed_deposits(s, now=later, timeout_seconds=60) == 1
     assert tx_status(app, tx["public_id"]) == "failed"
-    wait_for(lambda: tx_status(app, tx["public_id"]) == "succeeded")
+    charge = sandbox.state.operations[("bank_card", "charges", tx["public_id"])]
+    provider_says(
+        client,
+        event="charge.succeeded",
+        ref=charge["provider_ref"],
+        reference=tx["public_id"],
+        amount_minor=10052,
+        status="succeeded",
+    )
+    assert tx_status(app, tx["public_id"]) == "succeeded"
     assert available(app, people.customer) == 10052
     with session_scope(app.state.sessionmaker) as s:
         assert verify_ledger(s).problems == []
+
+
+def test_a_deposit_being_confirmed_is_not_given_up_on_meanwhile(
+    app, client, people, sandbox, live, db_url
+):
+    if not db_url.startswith("postgresql"):
+        pytest.skip("SQLite runs one writer at a time: the two cannot overlap there")
+    headers = bearer(client, people.customer)
+    sandbox.state.delay_seconds = 60.0
+    tx = _deposit(client, headers, "100.52", _card(client, headers))
+    later = utcnow() + timedelta(seconds=61)
+    with session_scope(app.state.sessionmaker) as webhook:
+        # The confirmation holds the row while it settles, as receive_webhook does.
+        webhook.execute(
+            select(WalletTransaction)
+            .where(WalletTransaction.public_id == tx["public_id"])
+            .with_for_update()
+        ).one()
+        with session_scope(app.state.sessionmaker) as job:
+            job.execute(text("SET LOCAL lock_timeout = '3s'"))  # waiting on it would fail
+            assert expire_unconfirmed_deposits(job, now=later, timeout_seconds=60) == 0
+    assert tx_status(app, tx["public_id"]) == "processing"
 
 
 def _reversal(client, ref: str, reference: str, amount_minor: int) -> dict:

@@ -131,6 +131,9 @@ def expire_unconfirmed_deposits(
             WalletTransaction.status == "processing",
             WalletTransaction.created_at < cutoff,
         )
+        # A deposit whose confirmation is being settled right now is not given up on: its
+        # webhook holds the row, and the next run sees it succeeded.
+        .with_for_update(skip_locked=True)
     ).all()
     for tx in stale:
         advance(db, tx=tx, step="failed", status="failed", failure_code="not_received")
