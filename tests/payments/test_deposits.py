@@ -357,6 +357,9 @@ def test_a_chargeback_of_spent_money_is_owed_and_freezes_the_account(
     sign_in(client, people.customer)
     page = client.get("/wallet?lang=en").text
     assert "after the money had been used; the amount owed has to be settled" in page
+    assert "Owed after a chargeback: 250.00 CNY" in page
+    (balance,) = client.get("/api/v1/wallet/balances", headers=headers).json()
+    assert (balance["available_minor"], balance["owed_minor"]) == (0, 25_000)
 
     # Money coming in repays it first: 100.00 of it now, still frozen...
     first = _deposit(client, headers, "100.00", card)
@@ -364,6 +367,10 @@ def test_a_chargeback_of_spent_money_is_owed_and_freezes_the_account(
     assert available(app, people.customer) == 0
     with session_scope(app.state.sessionmaker) as s:
         assert risk.is_frozen(s, user_id=people.customer.id)
+        case_id = risk.active_freezes(s, user_id=people.customer.id)[0].case_id
+    sign_in(client, people.agent)  # the agent sees on the case what is still owed
+    panel = client.get(f"/console/cases/{case_id}?lang=en").text
+    assert "Owed after a chargeback" in panel and "150.00 CNY" in panel
     # ...and the rest from a transfer received; then the freeze lifts by itself.
     verify_kyc(app, people.other_customer, "basic")
     with session_scope(app.state.sessionmaker) as s:
@@ -388,8 +395,8 @@ def test_a_chargeback_of_spent_money_is_owed_and_freezes_the_account(
         assert not risk.is_frozen(s, user_id=people.customer.id)
         assert wallet.system_account(s, code="suspense", currency="CNY").balance_minor == 0
         assert verify_ledger(s).problems == []
-        (freeze,) = risk.freezes_of(s, user_id=people.customer.id)
-        case_id = freeze.case_id
+    sign_in(client, people.customer)
+    assert "Owed after a chargeback" not in client.get("/wallet?lang=en").text
     history = client.get("/wallet/transactions?kind=repayment&lang=en").text
     assert "Repayment of money owed" in history
     assert "-100.00 CNY" in history and "-150.00 CNY" in history

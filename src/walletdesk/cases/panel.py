@@ -30,7 +30,7 @@ from walletdesk.identity.staff_actions import REVEALABLE, Profile, profile_of
 from walletdesk.payments import stuck
 from walletdesk.risk import service as risk
 from walletdesk.risk.models import AccountFreeze
-from walletdesk.wallet import adjustments, history
+from walletdesk.wallet import adjustments, history, owed
 from walletdesk.wallet import service as wallet
 from walletdesk.wallet.currencies import format_minor
 from walletdesk.wallet.reasons import reason_text
@@ -53,6 +53,7 @@ class CustomerPanel:
     customer: User
     profile: Profile
     balances: list[wallet.Balance]
+    owed: dict[str, int]  # currency → still owed after chargebacks
     transactions: list[TransactionRow]
     stuck: list[WalletTransaction]
     security_events: list[SecurityEvent]
@@ -121,6 +122,7 @@ def customer_panel(
         customer=customer,
         profile=profile_of(db, customer=customer, reveal=reveal),
         balances=list(wallet.balances(db, user_id=customer.id).values()),
+        owed=owed.owed_by_currency(db, user_id=customer.id),
         transactions=rows,
         stuck=stuck.stuck_withdrawals(db, user_id=customer.id, now=now),
         security_events=events.events_of(db, user_id=customer.id, limit=RECENT_EVENTS),

@@ -126,7 +126,8 @@ def expire_unconfirmed_deposits(
     told what to do). A confirmation arriving later still credits them."""
     cutoff = now - timedelta(seconds=timeout_seconds)
     stale = db.scalars(
-        select(WalletTransaction).where(
+        select(WalletTransaction)
+        .where(
             WalletTransaction.kind == "deposit",
             WalletTransaction.status == "processing",
             WalletTransaction.created_at < cutoff,

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Header, Query
 from fastapi.responses import Response
 
 from walletdesk.identity.models import User
-from walletdesk.wallet import history, transfers
+from walletdesk.wallet import history, owed, transfers
 from walletdesk.wallet import service as wallet
 from walletdesk.wallet.currencies import check_currency, format_minor
 from walletdesk.wallet.fees import quote_fee
@@ -36,6 +36,7 @@ router = APIRouter(prefix="/api/v1/wallet", tags=["wallet"])
 @router.get("/balances", response_model=list[BalanceOut])
 def get_balances(ctx: Context) -> list[BalanceOut]:
     user = ctx.require("customer")
+    owing = owed.owed_by_currency(ctx.db, user_id=user.id)
     return [
         BalanceOut(
             currency=b.currency,
@@ -45,6 +46,8 @@ def get_balances(ctx: Context) -> list[BalanceOut]:
             available_minor=b.available_minor,
             held_minor=b.held_minor,
             total_minor=b.total_minor,
+            owed=format_minor(owing.get(b.currency, 0), b.currency),
+            owed_minor=owing.get(b.currency, 0),
         )
         for b in wallet.balances(ctx.db, user_id=user.id).values()
     ]

@@ -44,6 +44,14 @@ def debts(db: Session, *, user_id: int, lock: bool = False) -> list[WalletTransa
     return [tx for tx in db.scalars(query) if left_on(tx) > 0]
 
 
+def owed_by_currency(db: Session, *, user_id: int) -> dict[str, int]:
+    """What the customer still owes after chargebacks, per currency (nothing owed: empty)."""
+    totals: dict[str, int] = {}
+    for tx in debts(db, user_id=user_id):
+        totals[tx.currency] = totals.get(tx.currency, 0) + left_on(tx)
+    return totals
+
+
 def record_owed(tx: WalletTransaction, owed_minor: int) -> None:
     tx.details = {**tx.details, OWED: owed_minor, REPAID: 0}
 

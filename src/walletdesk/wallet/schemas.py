@@ -20,6 +20,8 @@ class BalanceOut(BaseModel):
     available_minor: int
     held_minor: int
     total_minor: int
+    owed: str  # still owed after a chargeback; money coming in repays it first
+    owed_minor: int
 
 
 class StepOut(BaseModel):

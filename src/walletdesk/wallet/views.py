@@ -15,7 +15,7 @@ from walletdesk.errors import DomainError, ValidationFailed
 from walletdesk.i18n import Translator
 from walletdesk.identity.models import User
 from walletdesk.risk import service as risk
-from walletdesk.wallet import history, transfers
+from walletdesk.wallet import history, owed, transfers
 from walletdesk.wallet import service as wallet
 from walletdesk.wallet.api import csv_response
 from walletdesk.wallet.currencies import MINOR_UNITS, format_minor
@@ -76,7 +76,12 @@ def home(ctx: Context) -> HTMLResponse:
     balances = sorted(wallet.balances(ctx.db, user_id=user.id).values(), key=lambda b: b.currency)
     notices = risk.freeze_notices(ctx.db, user_id=user.id, tz=ctx.settings.timezone)
     return _page(
-        ctx, "wallet/home.html", balances=balances, recent=recent.items, freeze_notices=notices
+        ctx,
+        "wallet/home.html",
+        balances=balances,
+        owed=owed.owed_by_currency(ctx.db, user_id=user.id),
+        recent=recent.items,
+        freeze_notices=notices,
     )
 
 
