@@ -8,7 +8,6 @@ from dataclasses import replace
 from datetime import timedelta
 
 import httpx
-import pytest
 from sqlalchemy import select, text
 
 from tests.conftest import bearer, sign_in
@@ -21,6 +20,7 @@ from tests.payments.conftest import (
     wait_for,
 )
 from tests.risk.conftest import alert_kinds
+from tests.wallet.conftest import postgres_only
 from walletdesk.db import session_scope, utcnow
 from walletdesk.payments.deposits import expire_unconfirmed_deposits
 from walletdesk.payments.dispatch import gateway_of, send
@@ -269,11 +269,8 @@ def test_a_deposit_given_up_as_not_received_is_credited_when_it_arrives(
         assert verify_ledger(s).problems == []
 
 
-def test_a_deposit_being_confirmed_is_not_given_up_on_meanwhile(
-    app, client, people, sandbox, live, db_url
-):
-    if not db_url.startswith("postgresql"):
-        pytest.skip("SQLite runs one writer at a time: the two cannot overlap there")
+@postgres_only  # SQLite runs one writer at a time: the two cannot overlap there
+def test_a_deposit_being_confirmed_is_not_given_up_on_meanwhile(app, client, people, sandbox, live):
     headers = bearer(client, people.customer)
     sandbox.state.delay_seconds = 60.0
     tx = _deposit(client, headers, "100.52", _card(client, headers))

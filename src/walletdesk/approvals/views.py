@@ -16,7 +16,7 @@ from walletdesk.approvals.models import Approval
 from walletdesk.cases.webforms import display_for, field_errors
 from walletdesk.errors import DomainError
 from walletdesk.identity.permissions import can
-from walletdesk.wallet import adjustments  # noqa: F401 (registers the fee refund and compensation kinds)
+from walletdesk.wallet import adjustments, owed  # noqa: F401 (their approval kinds register)
 from walletdesk.web.deps import Context, Ctx
 
 router = APIRouter(include_in_schema=False)

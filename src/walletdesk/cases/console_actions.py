@@ -1,6 +1,7 @@
 """The customer panel's forms on a console case: show personal data in full, unlock the
-account, send a password reset code, ask for an unfreeze, a fee refund or compensation, retry
-or cancel a stuck withdrawal; and one of the customer's transactions as staff see it.
+account, send a password reset code, ask for an unfreeze, a fee refund, compensation or the
+write-off of money owed after a chargeback, retry or cancel a stuck withdrawal; and one of the
+customer's transactions as staff see it.
 
 Thin: each form calls the owning domain's service function, which checks the permission,
 audits the action and writes it on the case's timeline.
@@ -24,7 +25,7 @@ from walletdesk.payments import stuck
 from walletdesk.payments.dispatch import gateway_of
 from walletdesk.payments.money import parse_amount
 from walletdesk.risk import service as risk
-from walletdesk.wallet import adjustments, history
+from walletdesk.wallet import adjustments, history, owed
 from walletdesk.web.deps import Context
 
 router = APIRouter(include_in_schema=False)
@@ -136,6 +137,22 @@ async def compensation(case_id: int, ctx: Context) -> Response:
         )
 
     return await act(ctx, case_id, "compensation", action)
+
+
+@router.post("/console/cases/{case_id}/write-off")
+async def write_off(case_id: int, ctx: Context) -> Response:
+    def action(case: Case, actor: User, values: dict[str, str], _files: object) -> None:
+        owed.request_write_off(
+            ctx.db,
+            staff=actor,
+            customer_id=case.customer_id,
+            currency=values.get("currency", ""),
+            reason=values.get("reason", ""),
+            case_id=case.id,
+            ip=ctx.ip,
+        )
+
+    return await act(ctx, case_id, "write_off", action)
 
 
 @router.post("/console/cases/{case_id}/withdrawals/{public_id}/retry")

@@ -37,6 +37,7 @@ ENTRY_KINDS = (
     "compensation",
     "reversal",
     "repayment",
+    "write_off",
 )
 PAYMENT_METHODS = ("bank_card", "credit_card", "payment_app", "crypto")
 SYSTEM_CODES = (
@@ -44,6 +45,7 @@ SYSTEM_CODES = (
     "fee_income",
     "suspense",
     "compensation_expense",
+    "chargeback_loss",  # money owed after chargebacks that staff wrote off
 )
 HOLD_STATES = ("active", "captured", "released")
 
@@ -51,8 +53,9 @@ HOLD_STATES = ("active", "captured", "released")
 class LedgerAccount(Base):
     """A customer's account in one currency (created on first use), or a system account.
 
-    System accounts (clearing per payment method, fee income, suspense, compensation expense)
-    mirror money outside the wallet and may go negative; customer accounts never do.
+    System accounts (clearing per payment method, fee income, suspense, compensation expense,
+    chargeback loss) mirror money outside the wallet and may go negative; customer accounts
+    never do.
     """
 
     __tablename__ = "wallet_accounts"

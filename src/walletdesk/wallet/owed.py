@@ -3,22 +3,36 @@
 kept on the reversed deposit (details "owed_minor", "repaid_minor").
 
 Money that comes in later (a deposit credited, a transfer received) repays it first, as a
-"repayment" transaction in the customer's history; once nothing is owed, the freeze the
-chargeback made lifts by itself.
+"repayment" transaction in the customer's history. Staff may instead write it off (one asks,
+a second approves): the wallet bears the loss (account "chargeback_loss"). Once nothing is
+owed, the freeze the chargeback made lifts by itself.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from walletdesk.approvals import service as approvals
+from walletdesk.approvals.models import Approval
+from walletdesk.cases import service as cases
+from walletdesk.errors import ValidationFailed
+from walletdesk.i18n import N_
+from walletdesk.identity.models import User
+from walletdesk.identity.permissions import require_permission
 from walletdesk.risk import service as risk
 from walletdesk.wallet import service as wallet
+from walletdesk.wallet.currencies import check_currency, format_minor
+from walletdesk.wallet.models import JournalEntry
 from walletdesk.wallet.transactions import WalletTransaction, record_transaction
 
 WT = WalletTransaction
 OWED = "owed_minor"
 REPAID = "repaid_minor"
+WRITTEN_OFF = "written_off_minor"
+WRITE_OFF = "write_off"  # the approval's kind and the journal entry's
 FREEZE_RULE = "chargeback_owed"
 
 
@@ -29,7 +43,7 @@ def _figure(tx: WalletTransaction, key: str) -> int:
 
 def left_on(tx: WalletTransaction) -> int:
     """What is still owed on this reversed deposit."""
-    return _figure(tx, OWED) - _figure(tx, REPAID)
+    return _figure(tx, OWED) - _figure(tx, REPAID) - _figure(tx, WRITTEN_OFF)
 
 
 def debts(db: Session, *, user_id: int, lock: bool = False) -> list[WalletTransaction]:
@@ -94,3 +108,105 @@ def repay(db: Session, *, user_id: int, currency: str) -> int:
     if paid and not any(left_on(t) > 0 for t in owing):
         risk.lift_system_freezes(db, user_id=user_id, rule=FREEZE_RULE)
     return paid
+
+
+def request_write_off(
+    db: Session,
+    *,
+    staff: User,
+    customer_id: int,
+    currency: str,
+    reason: str,
+    case_id: int | None = None,
+    ip: str = "",
+) -> Approval:
+    """Ask a second member of staff to write off what the customer owes in `currency` after
+    chargebacks, as it stands now."""
+    require_permission(staff, "ledger.adjust.request")
+    check_currency(currency)
+    amount = owed_by_currency(db, user_id=customer_id).get(currency, 0)
+    if amount == 0:
+        raise ValidationFailed("The customer owes nothing in this currency.", field="currency")
+    waiting = db.scalars(
+        select(Approval.payload).where(
+            Approval.customer_id == customer_id,
+            Approval.kind == WRITE_OFF,
+            Approval.status == "pending",
+        )
+    )
+    if any(payload.get("currency") == currency for payload in waiting):
+        raise ValidationFailed(
+            "A write-off of this is already waiting for approval.", field="currency"
+        )
+    return approvals.request_approval(
+        db,
+        kind=WRITE_OFF,
+        staff=staff,
+        customer_id=customer_id,
+        payload={"amount_minor": amount, "currency": currency},
+        reason=reason,
+        case_id=case_id,
+        ip=ip,
+    )
+
+
+def _execute_write_off(db: Session, approval: Approval, approver: User) -> dict[str, Any]:
+    """Write off what is still owed, up to the amount approved (some may have been repaid
+    meanwhile), oldest chargeback first: suspense is settled from the chargeback loss."""
+    user_id, currency = approval.customer_id, str(approval.payload["currency"])
+    owing = debts(db, user_id=user_id, lock=True)
+    key = f"approval:{approval.id}"
+    if db.scalar(select(JournalEntry.id).where(JournalEntry.idempotency_key == key)):
+        return dict(approval.result)  # carried out already: nothing is written off twice
+    budget = int(approval.payload["amount_minor"])
+    amount = min(budget, sum(left_on(tx) for tx in owing if tx.currency == currency))
+    if amount == 0:
+        return {"written_off_minor": 0}
+    reference = ("case", approval.case_id) if approval.case_id else ("approval", approval.id)
+    entry = wallet.post_entry(
+        db,
+        idempotency_key=key,
+        kind=WRITE_OFF,
+        lines=[
+            (wallet.system_account(db, code="chargeback_loss", currency=currency), -amount),
+            (wallet.system_account(db, code="suspense", currency=currency), amount),
+        ],
+        currency=currency,
+        reference_type=reference[0],
+        reference_id=str(reference[1]),
+        memo=f"approval {approval.id}",
+    )
+    left = amount
+    for tx in (t for t in owing if t.currency == currency and left > 0):
+        part = min(left_on(tx), left)
+        tx.details = {**tx.details, WRITTEN_OFF: _figure(tx, WRITTEN_OFF) + part}
+        left -= part
+    if approval.case_id is not None:
+        cases.record_action(
+            db,
+            case_id=approval.case_id,
+            actor=approver,
+            text=N_("{actor} wrote off {amount} the customer owed after a chargeback"),
+            params={"amount": f"{format_minor(amount, currency)} {currency}"},
+        )
+    if not any(left_on(tx) > 0 for tx in owing):
+        risk.lift_system_freezes(db, user_id=user_id, rule=FREEZE_RULE)
+    return {"entry_id": entry.id, "written_off_minor": amount}
+
+
+def _describe(approval: Approval) -> dict[str, str]:
+    currency = str(approval.payload["currency"])
+    amount = int(approval.payload["amount_minor"])
+    return {N_("Amount"): f"{format_minor(amount, currency)} {currency}"}
+
+
+approvals.register_kind(
+    approvals.ApprovalKind(
+        kind=WRITE_OFF,
+        label=N_("Write off money owed after a chargeback"),
+        request_permission="ledger.adjust.request",
+        approve_permission="ledger.adjust.approve",
+        execute=_execute_write_off,
+        describe=_describe,
+    )
+)
