@@ -300,7 +300,7 @@ def _reversal(client, ref: str, reference: str, amount_minor: int) -> dict:
 
 
 def test_a_chargeback_takes_the_deposit_back_once(app, client, people, sandbox, live):
-    sandbox.state.reversal_delay_seconds = 0.6
+    sandbox.state.reversal_delay_seconds = 1.5  # well after the confirmation
     headers = bearer(client, people.customer)
     tx = _deposit(client, headers, "100.56", _card(client, headers))  # .56: charged back later
     assert _final(app, tx["public_id"]) == "succeeded"

@@ -3,6 +3,8 @@ by rule, and mistakes in it refused by name; and every risk text has its Chinese
 
 from __future__ import annotations
 
+import logging
+import os
 import re
 
 import pytest
@@ -62,6 +64,25 @@ def test_an_override_changes_only_what_it_names(tmp_path):
 def test_mistakes_in_an_override_are_refused_by_name(tmp_path, text, named):
     with pytest.raises(rules.RulesInvalid, match=re.escape(named)):
         rules.load_rules(_write(tmp_path, text))
+
+
+def _edit(path, text: str) -> None:
+    """Rewrite the file, its modification time surely later than before."""
+    path.write_text(text)
+    now = path.stat()
+    os.utime(path, ns=(now.st_atime_ns, now.st_mtime_ns + 1_000_000_000))
+
+
+def test_an_edited_override_takes_effect_without_a_restart(tmp_path, caplog):
+    path = _write(tmp_path, "rules:\n  velocity: {params: {max_count: 3}}\n")
+    assert rules.load_rules(path)["velocity"].params["max_count"] == 3
+    _edit(path, "rules:\n  velocity: {params: {max_count: 5}}\n")
+    assert rules.load_rules(path)["velocity"].params["max_count"] == 5
+    # A mistake in an edit is logged by name and the rules in force stay.
+    with caplog.at_level(logging.ERROR, logger="walletdesk.risk"):
+        _edit(path, "rules:\n  velocity: {params: {max_count: five}}\n")
+        assert rules.load_rules(path)["velocity"].params["max_count"] == 5
+    assert "max_count must be a number" in caplog.text
 
 
 def test_the_app_follows_the_override_file(app, people, tmp_path):

@@ -1,14 +1,16 @@
-"""The risk rules: read from rules.yaml (or an override file, merged rule by rule), and the
-checks themselves as plain functions of the figures the service gathers. No database here.
+"""The risk rules: read from rules.yaml (or an override file, merged rule by rule, read again
+when it changes), and the checks themselves as plain functions of the figures the service
+gathers. No database here.
 """
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -104,9 +106,43 @@ class Verdict:
 # --- loading -------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=8)
+log = logging.getLogger("walletdesk.risk")
+# Override file → (its size and modification time when read, the rules read from it).
+_loaded: dict[Path | None, tuple[tuple[int, int] | None, dict[str, Rule]]] = {}
+_loading = threading.Lock()
+
+
 def load_rules(path: Path | None = None) -> dict[str, Rule]:
-    """The bundled rules, overridden rule by rule by `path` when given."""
+    """The bundled rules, overridden rule by rule by `path` when given. An edited override
+    takes effect on the next check, without a restart; an edit with a mistake is logged and
+    the rules in force stay (the first read of a file with a mistake raises RulesInvalid)."""
+    stamp = _stamp(path)
+    known = _loaded.get(path)
+    if known is not None and known[0] == stamp:
+        return known[1]
+    with _loading:
+        try:
+            rules = _merged(path)
+        except RulesInvalid as exc:
+            if known is None:
+                raise
+            log.error("risk rules unchanged, the edited file is refused: %s", exc)
+            rules = known[1]
+        _loaded[path] = (stamp, rules)
+    return rules
+
+
+def _stamp(path: Path | None) -> tuple[int, int] | None:
+    if path is None:
+        return None
+    try:
+        found = path.stat()
+    except OSError:
+        return (-1, -1)  # gone: reading it says why
+    return (found.st_size, found.st_mtime_ns)
+
+
+def _merged(path: Path | None) -> dict[str, Rule]:
     merged = _rules_of(DEFAULT_PATH, _read(DEFAULT_PATH), defaults=None)
     if path is not None:
         merged = _rules_of(path, _read(path), defaults=merged)
