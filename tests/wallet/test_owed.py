@@ -3,6 +3,8 @@ written off by staff (one asks on the case, a second approves) when it will not 
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -18,7 +20,9 @@ from walletdesk.risk import service as risk
 from walletdesk.wallet import owed
 from walletdesk.wallet import service as wallet
 from walletdesk.wallet.ledger import verify_ledger
-from walletdesk.wallet.transactions import record_transaction
+from walletdesk.wallet.transactions import WalletTransaction, record_transaction
+
+_reversed = WalletTransaction.status == "reversed"
 
 
 def charged_back_after_spending(app, people, *, deposit: int, spent: int) -> int:
@@ -110,6 +114,12 @@ def test_a_write_off_is_asked_on_the_case_approved_once_and_lifts_the_freeze(app
     assert any("System lifted the freeze" in line for line in timeline)
     sign_in(client, people.customer)
     assert "Owed after a chargeback" not in client.get("/wallet?lang=en").text
+    with session_scope(app.state.sessionmaker) as db:
+        deposit = db.scalar(select(WalletTransaction.public_id).where(_reversed))
+    shown = client.get(f"/wallet/transactions/{deposit}?lang=en").text
+    for label, amount in (("Owed after the chargeback", "250.00"), ("Waived by us", "250.00")):
+        assert re.search(rf"<dt>{label}</dt><dd[^>]*>{re.escape(amount)} CNY</dd>", shown)
+    assert re.search(r"<dt>Still owed</dt><dd[^>]*>0.00 CNY</dd>", shown)
 
 
 def test_only_what_is_still_owed_is_written_off(app, people):

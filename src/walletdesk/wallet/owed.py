@@ -10,6 +10,7 @@ owed, the freeze the chargeback made lifts by itself.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -56,6 +57,26 @@ def debts(db: Session, *, user_id: int, lock: bool = False) -> list[WalletTransa
     if lock:
         query = query.with_for_update()
     return [tx for tx in db.scalars(query) if left_on(tx) > 0]
+
+
+@dataclass(frozen=True)
+class Owed:
+    """What a reversed deposit left owing, and how it was settled so far."""
+
+    owed_minor: int
+    repaid_minor: int
+    written_off_minor: int
+
+    @property
+    def left_minor(self) -> int:
+        return self.owed_minor - self.repaid_minor - self.written_off_minor
+
+
+def owed_on(tx: WalletTransaction) -> Owed | None:
+    """For a reversed deposit whose money had been spent; None for any other transaction."""
+    if tx.kind != "deposit" or tx.status != "reversed" or not _figure(tx, OWED):
+        return None
+    return Owed(_figure(tx, OWED), _figure(tx, REPAID), _figure(tx, WRITTEN_OFF))
 
 
 def owed_by_currency(db: Session, *, user_id: int) -> dict[str, int]:

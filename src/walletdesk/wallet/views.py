@@ -142,7 +142,7 @@ def statement(
 def transaction(ctx: Context, public_id: str, sent: int = 0) -> HTMLResponse:
     user = ctx.require("customer")
     tx = history.get_transaction(ctx.db, user_id=user.id, public_id=public_id)
-    return _page(ctx, "wallet/transaction.html", tx=tx, sent=bool(sent))
+    return _page(ctx, "wallet/transaction.html", tx=tx, sent=bool(sent), owing=owed.owed_on(tx))
 
 
 @router.get("/wallet/transfer")
