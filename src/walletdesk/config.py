@@ -6,11 +6,15 @@ Nothing reads the environment at import time; `create_app(settings)` and the CLI
 from __future__ import annotations
 
 import secrets
+from decimal import Decimal
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 class Settings(BaseSettings):
@@ -76,6 +80,10 @@ class Settings(BaseSettings):
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.uploads_dir.mkdir(parents=True, exist_ok=True)
 
+    def cny_rates(self) -> dict[str, Decimal]:
+        """CNY for one unit of each currency: limits, review threshold and risk amounts."""
+        return {code: Decimal(rate) for code, rate in self.payments_cny_rates.items()}
+
     def signing_key(self) -> str:
         """The configured secret, else one generated on first use and kept in the data dir."""
         if self.secret_key:
@@ -87,3 +95,14 @@ class Settings(BaseSettings):
             path.chmod(0o600)
         self.secret_key = path.read_text().strip()
         return self.secret_key
+
+
+def settings_of(db: Session) -> Settings | None:
+    """The settings the app or the CLI gave its sessions; None in a bare session (tests)."""
+    found = db.info.get("settings")
+    return found if isinstance(found, Settings) else None
+
+
+def cny_rates_of(db: Session) -> dict[str, Decimal]:
+    """The CNY rates of the session's settings, else the defaults."""
+    return (settings_of(db) or Settings.model_construct()).cny_rates()

@@ -212,6 +212,50 @@ def test_limits_follow_the_verification_level(app, client, people, tmp_path):
     assert available(app, people.other_customer) == 500_000_00
 
 
+def test_payments_in_other_currencies_count_against_the_limits_at_their_equivalent(
+    app, client, people, tmp_path
+):
+    """Unverified: 1,000 CNY a payment, 2,000 a day; USD at 7.2 CNY (the default rates)."""
+    risk_rules_off(app, tmp_path)
+    fund(app, people.customer, 1_000_000, "USD")
+    fund(app, people.customer, 1_000_000)
+    headers = bearer(client, people.customer)
+
+    def send(amount, currency):
+        return client.post(
+            "/api/v1/wallet/transfer?lang=en",
+            json={
+                "phone": "13900139000",
+                "amount": amount,
+                "currency": currency,
+                "idempotency_key": uuid.uuid4().hex,
+            },
+            headers=headers,
+        )
+
+    over = send("138.89", "USD").json()["error"]  # 1,000.01 CNY
+    assert over["message"] == "The most you can send in one payment is 138.88 USD."
+    sign_in(client, people.customer)
+    preview = client.post(
+        "/wallet/transfer?lang=en",
+        data={
+            "csrf_token": csrf_of(client),
+            "phone": "13900139000",
+            "amount": "138.88",
+            "currency": "USD",
+        },
+    ).text
+    assert "277.77 USD of 277.77 USD today; at most 138.88 USD per payment" in preview
+    assert "Limits are set in CNY; a payment in another currency counts at its equivalent." in (
+        preview
+    )
+    assert send("138.88", "USD").status_code == 200  # 999.94 CNY of today's 2,000
+    assert send("1000", "CNY").status_code == 200  # 1,999.94 CNY used
+    tiny = send("0.01", "USD").json()["error"]  # 0.07 CNY: over what is left (0.06)
+    assert tiny["message"] == "This is over your daily limit: 0.00 USD left of 277.77 USD today."
+    assert send("0.06", "CNY").status_code == 200
+
+
 def test_api_transfer_with_the_same_idempotency_key_header_pays_once(app, client, people):
     fund(app, people.customer, 10_000)
     headers = {**bearer(client, people.customer), "Idempotency-Key": "key-" + uuid.uuid4().hex}

@@ -35,7 +35,7 @@ class PaymentSettings:
             webhook_max_age_seconds=settings.payments_webhook_max_age_seconds,
             review_threshold_cny=settings.withdrawal_review_threshold_cny,
             deposit_confirm_timeout_seconds=settings.deposit_confirm_timeout,
-            rates={code: Decimal(rate) for code, rate in settings.payments_cny_rates.items()},
+            rates=settings.cny_rates(),
         )
 
 

@@ -10,7 +10,6 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from walletdesk.config import Settings
 from walletdesk.db import utcnow
 from walletdesk.identity import events
 from walletdesk.payments.money import cny_equivalent
@@ -22,12 +21,6 @@ NOT_FAILED = ("pending", "processing", "succeeded")
 SIGN_INS = ("signed_in", "signed_in_new_device")
 KNOWN_PLACES = ("local", "public")  # "unknown" says nothing about where someone was
 RECENT_SIGN_INS = 200
-
-
-def rates_of(settings: Settings | None) -> dict[str, Decimal]:
-    """The CNY rate table of the settings (their defaults when the session carries none)."""
-    table = (settings or Settings.model_construct()).payments_cny_rates
-    return {code: Decimal(rate) for code, rate in table.items()}
 
 
 def cny(amount_minor: int, currency: str, rates: dict[str, Decimal]) -> Decimal:

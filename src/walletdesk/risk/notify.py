@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from walletdesk.cases.models import Case
-from walletdesk.config import Settings
+from walletdesk.config import settings_of
 from walletdesk.db import utcnow
 from walletdesk.i18n import gettext
 from walletdesk.identity import events, sms
@@ -53,11 +53,6 @@ SMS_TEXTS = {
         "settings or contact us."
     ),
 }
-
-
-def settings_of(db: Session) -> Settings | None:
-    found = db.info.get("settings")
-    return found if isinstance(found, Settings) else None
 
 
 def money(amount_minor: int, currency: str) -> str:

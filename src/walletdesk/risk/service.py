@@ -21,7 +21,7 @@ from walletdesk.approvals.models import Approval
 from walletdesk.audit import service as audit
 from walletdesk.cases import service as cases
 from walletdesk.cases.models import Case, case_number
-from walletdesk.config import Settings
+from walletdesk.config import Settings, cny_rates_of, settings_of
 from walletdesk.db import utcnow
 from walletdesk.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from walletdesk.i18n import N_
@@ -151,7 +151,7 @@ def assess_login(db: Session, *, user: User, device: Device, new_device: bool, i
     """Called as a customer signs in, before the sign-in's own event is recorded.
     `new_device`: a device not seen before on an account that already had one. A new kind of
     place (local network / internet: coarse, no GeoIP) counts too. Returns the action taken."""
-    settings = notify.settings_of(db)
+    settings = settings_of(db)
     rule = _rule(settings, "new_device_login")
     if rule is None or user.role != "customer":
         return "pass"
@@ -176,7 +176,7 @@ def assess_login(db: Session, *, user: User, device: Device, new_device: bool, i
 def assess_withdrawal(db: Session, *, tx: WalletTransaction, psettings: PaymentSettings) -> str:
     """ "pass", "review" (the withdrawal waits for staff with its funds held) or "freeze" (the
     same, and the account is frozen). `tx` is recorded and its funds held already."""
-    settings = notify.settings_of(db)
+    settings = settings_of(db)
     user = identity.get_user(db, user_id=tx.user_id)
     rates, threshold = psettings.rates, Decimal(psettings.review_threshold_cny)
     amount = facts.cny(tx.amount_minor, tx.currency, rates)
@@ -201,9 +201,9 @@ def assess_withdrawal(db: Session, *, tx: WalletTransaction, psettings: PaymentS
 def check_transfer(db: Session, *, user_id: int, amount_minor: int, currency: str) -> R.Verdict:
     """What the rules say of a transfer about to be made (nothing is written): the caller
     records the transfer as it goes, then passes the verdict to `enforce`."""
-    settings = notify.settings_of(db)
+    settings = settings_of(db)
     user = identity.get_user(db, user_id=user_id)
-    rates = facts.rates_of(settings)
+    rates = cny_rates_of(db)
     amount = facts.cny(amount_minor, currency, rates)
     matches = _outgoing_matches(db, settings, user=user, amount_cny=amount, rates=rates, tx=None)
     return R.Verdict(tuple(m for m in matches if m))

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from walletdesk.config import Settings
+from walletdesk.config import Settings, settings_of
 from walletdesk.db import after_commit, make_sessionmaker, session_scope
 from walletdesk.i18n import N_, gettext
 from walletdesk.identity import events, sms
@@ -56,8 +56,8 @@ def alert_kind(tx: WalletTransaction) -> str | None:
 
 def alert_after_commit(db: Session, *, tx: WalletTransaction) -> None:
     """Note that `tx` reached its final state; its alert goes out once `db` commits."""
-    settings = db.info.get("settings")
-    if not isinstance(settings, Settings) or alert_kind(tx) is None:
+    settings = settings_of(db)
+    if settings is None or alert_kind(tx) is None:
         return
     pending: list[tuple[str, str]] | None = db.info.get(PENDING)
     if pending is None:

@@ -158,8 +158,8 @@ def transfer_preview(ctx: Context, body: TransferRequest) -> TransferPreviewOut:
         if left is None
         else LimitsOut(
             level=left.limit.level,
-            single_limit=format_minor(left.limit.single_minor, cur),
-            daily_limit=format_minor(left.limit.daily_minor, cur),
+            single_limit=format_minor(left.single_minor, cur),
+            daily_limit=format_minor(left.daily_minor, cur),
             daily_left=format_minor(left.daily_left_minor, cur),
             currency=cur,
         ),
