@@ -165,6 +165,19 @@ def pending_approvals(db: Session, *, limit: int = 100) -> list[Approval]:
     )
 
 
+def pending_for(db: Session, *, customer_id: int, kind: str) -> list[Approval]:
+    """The customer's requests of one kind still waiting for a decision."""
+    return list(
+        db.scalars(
+            select(Approval).where(
+                Approval.customer_id == customer_id,
+                Approval.kind == kind,
+                Approval.status == "pending",
+            )
+        )
+    )
+
+
 def approvals_of(
     db: Session, *, customer_id: int | None = None, case_id: int | None = None, limit: int = 50
 ) -> list[Approval]:

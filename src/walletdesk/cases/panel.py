@@ -148,14 +148,8 @@ def _past_cases(db: Session, *, case: Case) -> list[Case]:
 
 
 def _unfreeze_asked(db: Session, *, customer_id: int) -> set[int]:
-    payloads = db.scalars(
-        select(Approval.payload).where(
-            Approval.customer_id == customer_id,
-            Approval.kind == "unfreeze",
-            Approval.status == "pending",
-        )
-    )
-    return {int(payload.get("freeze_id", 0)) for payload in payloads}
+    waiting = approvals.pending_for(db, customer_id=customer_id, kind="unfreeze")
+    return {int(approval.payload.get("freeze_id", 0)) for approval in waiting}
 
 
 def _names(db: Session, user_ids: set[int]) -> dict[int, str]:

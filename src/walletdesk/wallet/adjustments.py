@@ -82,7 +82,7 @@ def request_fee_refund(
     journal.check_amount(amount_minor, field="amount")
     asked = sum(
         int(a.payload.get("amount_minor", 0))
-        for a in _pending(db, customer_id=customer_id, kind=FEE_REFUND)
+        for a in approvals.pending_for(db, customer_id=customer_id, kind=FEE_REFUND)
         if a.payload.get("transaction") == tx.public_id
     )
     _check_within_fee(amount_minor, refundable_fee(db, tx=tx) - asked, tx.currency)
@@ -232,18 +232,6 @@ def _transaction(
     if tx is None:
         raise NotFound("This transaction does not exist.")
     return tx
-
-
-def _pending(db: Session, *, customer_id: int, kind: str) -> list[Approval]:
-    return list(
-        db.scalars(
-            select(Approval).where(
-                Approval.customer_id == customer_id,
-                Approval.kind == kind,
-                Approval.status == "pending",
-            )
-        )
-    )
 
 
 def _check_within_fee(amount_minor: int, left_minor: int, currency: str) -> None:

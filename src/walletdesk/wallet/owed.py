@@ -148,14 +148,8 @@ def request_write_off(
     amount = owed_by_currency(db, user_id=customer_id).get(currency, 0)
     if amount == 0:
         raise ValidationFailed("The customer owes nothing in this currency.", field="currency")
-    waiting = db.scalars(
-        select(Approval.payload).where(
-            Approval.customer_id == customer_id,
-            Approval.kind == WRITE_OFF,
-            Approval.status == "pending",
-        )
-    )
-    if any(payload.get("currency") == currency for payload in waiting):
+    waiting = approvals.pending_for(db, customer_id=customer_id, kind=WRITE_OFF)
+    if any(approval.payload.get("currency") == currency for approval in waiting):
         raise ValidationFailed(
             "A write-off of this is already waiting for approval.", field="currency"
         )
