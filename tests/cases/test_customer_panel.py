@@ -4,6 +4,7 @@ supervisor shows it in full, which is audited and on the timeline."""
 
 from __future__ import annotations
 
+import html
 from datetime import timedelta
 
 from sqlalchemy import event, select
@@ -120,6 +121,25 @@ def test_an_agent_sees_the_customers_money_and_history_with_personal_data_masked
     assert client.get(f"/console/cases/{case_id}/transactions/{other}").status_code == 404
     sign_in(client, people.customer)
     assert client.get(f"/console/cases/{case_id}?lang=en").status_code == 403
+
+
+def test_the_case_names_the_customers_transaction_it_is_about(app, client, people):
+    declined = declined_deposit(app, people.customer)
+    _fail(app, declined, "card_declined")
+    theirs = declined_deposit(app, people.other_customer)
+    about = make_case(app, people.customer, transaction_id=declined.lower())  # typed loosely
+    wrong = make_case(app, people.customer, transaction_id="D2606011430AB12CD")
+    not_theirs = make_case(app, people.customer, transaction_id=theirs)
+    sign_in(client, people.agent)
+    page = client.get(f"/console/cases/{about}?lang=en").text
+    found = page[page.index('class="case-transaction"') :]
+    found = found[: found.index("</p>")]
+    assert f'href="/console/cases/{about}/transactions/{declined}"' in found
+    assert "Failed" in found and "Your card issuer declined the payment." in found
+    for case_id, given in ((wrong, "D2606011430AB12CD"), (not_theirs, theirs)):
+        page = html.unescape(client.get(f"/console/cases/{case_id}?lang=en").text)
+        assert f"None of this customer's transactions has the ID {given}" in page
+        assert f"/transactions/{theirs}" not in page
 
 
 def test_locks_show_with_their_reasons(app, client, people):

@@ -71,13 +71,25 @@ def test_wallet_home_in_both_languages(client, people, money):
     assert "我的钱包" in zh.text and "1134.56 CNY" in zh.text  # available = total - held
     assert "冻结中：100.00 CNY" in zh.text
     assert "失败" in zh.text and "银行或支付渠道暂时不可用" in zh.text
-    assert 'href="/wallet/transfer"' in zh.text and 'href="/wallet/receive"' in zh.text
+    for path in ("deposit", "withdraw", "transfer", "receive", "transactions", "methods"):
+        assert f'href="/wallet/{path}"' in zh.text  # every wallet page is one click away
     en = client.get("/wallet?lang=en")
     assert "My wallet" in en.text and "On hold: 100.00 CNY" in en.text
     assert "The bank or payment provider was temporarily unavailable" in en.text
     assert "+1234.56 CNY" in en.text and "-100.00 CNY" in en.text
     assert "999.00" not in en.text  # the other customer's deposit
     assert "style=" not in en.text  # the CSP forbids inline styles
+
+
+def test_the_wallet_and_payments_pages_share_one_navigation(client, people):
+    sign_in(client, people.customer)
+    for path in ("/wallet", "/wallet/deposit", "/wallet/withdraw", "/wallet/methods"):
+        page = client.get(path + "?lang=en").text
+        nav = page[page.index('<nav class="wallet-nav"') :]
+        nav = nav[: nav.index("</nav>")]
+        assert f'href="{path}" aria-current="page"' in nav
+        for label in ("Deposit", "Withdraw", "Transfer", "Receive", "Payment methods"):
+            assert f">{label}</a>" in nav
 
 
 def test_history_page_filters_and_links_the_statement(client, people, money):

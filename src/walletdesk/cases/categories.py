@@ -66,7 +66,7 @@ FIELDS: dict[str, Field] = {
             "text",
             "Transaction ID",
             "Enter the transaction ID.",
-            "Shown in the transaction details in the app, e.g. DP20240601123456.",
+            "Shown in the transaction's details in your wallet, e.g. D2606011430AB12CD.",
         ),
         Field(
             "error_message",

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from walletdesk.cases import events, states
@@ -33,6 +34,7 @@ from walletdesk.config import Settings
 from walletdesk.errors import Forbidden, NotFound, ValidationFailed
 from walletdesk.identity import service as identity
 from walletdesk.identity.models import User
+from walletdesk.wallet.transactions import WalletTransaction
 
 
 def check_new_case(
@@ -347,16 +349,38 @@ def seed_demo_cases(db: Session, *, settings: Settings) -> None:
         return
     agents = [u for u in identity.list_staff(db) if u.role == "agent" and u.is_active]
     for sample in SAMPLE_CASES:
+        about = _sample_transaction(db, customer_id=customer.id, about=sample.about)
+        fields = sample.fields(ZoneInfo(settings.timezone), about)
         case = open_case(
             db,
             customer=customer,
             category=sample.category,
             subject=sample.subject,
             description=sample.description,
-            fields=sample.fields(ZoneInfo(settings.timezone)),
+            fields=fields,
             settings=settings,
         )
         if agents and sample.reply:
-            post_reply(db, case=case, author=agents[0], body=sample.reply, settings=settings)
+            body = sample.reply.format(transaction_id=fields.get("transaction_id", ""))
+            post_reply(db, case=case, author=agents[0], body=body, settings=settings)
         if agents and sample.status != case.status:
             change_status(db, case=case, actor=agents[0], status=sample.status)
+
+
+def _sample_transaction(
+    db: Session, *, customer_id: int, about: tuple[str, str] | None
+) -> WalletTransaction | None:
+    """The demo customer's latest transaction of this (kind, failure code), if any."""
+    if about is None:
+        return None
+    kind, failure_code = about
+    return db.scalar(
+        select(WalletTransaction)
+        .where(
+            WalletTransaction.user_id == customer_id,
+            WalletTransaction.kind == kind,
+            WalletTransaction.failure_code == failure_code,
+        )
+        .order_by(WalletTransaction.id.desc())
+        .limit(1)
+    )
