@@ -74,5 +74,26 @@ def seed_demo(db: Session, *, settings: Settings) -> list[dict[str, Any]]:
     customer = identity.find_by_login(db, str(DEMO_PEOPLE[0]["phone"]))
     if customer is not None:
         seed_demo_wallet(db, customer=customer)
+        _bind_demo_card(db, settings=settings, customer_id=customer.id)
     cases.seed_demo_cases(db, settings=settings)
     return list(logins)
+
+
+DEMO_CARD = "6228480000031234"  # the bank card of the demo's paid withdrawal (622848******1234)
+
+
+def _bind_demo_card(db: Session, *, settings: Settings, customer_id: int) -> None:
+    """The demo customer's bank card, so a deposit or withdrawal works at once (once)."""
+    from walletdesk.payments import methods
+    from walletdesk.payments.settings import PaymentSettings
+
+    if methods.active_methods(db, user_id=customer_id):
+        return
+    methods.bind_method(
+        db,
+        user_id=customer_id,
+        kind="bank_card",
+        number=DEMO_CARD,
+        bank_name="招商银行",
+        secret=PaymentSettings.of(settings).webhook_secret,
+    )

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from walletdesk.db import session_scope
 from walletdesk.demo import seed_demo
 from walletdesk.identity import service as identity
+from walletdesk.payments import methods
 from walletdesk.wallet import service as wallet
 from walletdesk.wallet.ledger import verify_ledger
 from walletdesk.wallet.transactions import WalletTransaction
@@ -35,6 +36,9 @@ def test_the_demo_customer_has_a_verified_wallet_with_history_seeded_once(app):
             ("failed", "not_received"): 1,
         }
         assert verify_ledger(db).ok
+        # The card of the paid withdrawal is bound (once), so a deposit works at once.
+        (card,) = methods.active_methods(db, user_id=customer.id)
+        assert (card.kind, card.masked_number) == ("bank_card", "622848******1234")
         # Each one's steps follow it within minutes, as if they had happened then.
         for tx in db.scalars(
             select(WalletTransaction).where(WalletTransaction.user_id == customer.id)
