@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import MetaData, select
 
 from tests.conftest import csrf_of, sign_in
-from tests.payments.conftest import available, wait_for
+from tests.payments.conftest import available, tx_status, wait_for
 from walletdesk.payments.methods import mask_card
 from walletdesk.safety.service import luhn_valid
 
@@ -92,6 +92,27 @@ def test_deposit_page_shows_the_fee_then_pays(app, client, people, sandbox, live
     wait_for(lambda: available(app, people.customer) == 8800)
     page = client.get(status_url)
     assert page.status_code == 200 and "88.00 CNY" in page.text
+
+
+def test_the_bound_card_is_chosen_and_other_methods_ignore_it(app, client, people, sandbox, live):
+    sign_in(client, people.customer)
+    _bind(client, CARD)
+    method_id = client.get("/api/v1/payments/methods").json()[0]["id"]
+    page = client.get("/wallet/deposit?lang=en").text
+    assert f'<option value="{method_id}" selected>' in page
+    # The form sends the card along when the customer picks the payment app instead.
+    form = {
+        "csrf_token": csrf_of(client),
+        "method": "payment_app",
+        "payment_method_id": str(method_id),
+        "amount": "20.00",
+        "confirm": "1",
+    }
+    done = client.post("/wallet/deposit?lang=en", data=form, follow_redirects=False)
+    assert done.status_code == 303, done.text
+    public_id = done.headers["location"].rsplit("/", 1)[1]
+    wait_for(lambda: tx_status(app, public_id) == "succeeded")
+    assert available(app, people.customer) == 2000 - 12  # the payment app's 0.6% fee
 
 
 def test_bad_amount_keeps_the_input(app, client, people, sandbox, live):

@@ -65,7 +65,8 @@ def _read_deposit(form: dict[str, Any]) -> tuple[str, str, int, int | None]:
     currency = "USDT" if method == "crypto" else "CNY"
     amount_minor = parse_amount(str(form.get("amount", "")), currency)
     raw_id = str(form.get("payment_method_id", "")).strip()
-    return method, currency, amount_minor, int(raw_id) if raw_id.isdigit() else None
+    card = raw_id.isdigit() and method in methods.CARD_KINDS  # the card choice is for cards only
+    return method, currency, amount_minor, int(raw_id) if card else None
 
 
 @router.get("/wallet/deposit")
