@@ -190,7 +190,11 @@ def test_a_fee_refund_is_asked_on_the_case_and_approved_on_the_queue(app, client
         approval_id = db.scalar(select(Approval.id))
     assert _post(client, f"/console/approvals/{approval_id}/approve").status_code == 303
     assert _balance(app, people.customer) == before + 250
-    assert "Nothing waits for approval." in client.get("/console/approvals?lang=en").text
+    queue = client.get("/console/approvals?lang=en").text
+    assert "Nothing waits for approval." in queue
+    decided = queue[queue.index('id="decided"') :]  # the decision stays in sight
+    assert "Refund a fee" in decided and "Approved" in decided and "Sup S" in decided
+    assert "/approve" not in decided
     lines = _timeline(app, case_id)
     assert lines[0] == "Agent A asked for approval: Refund a fee (Wrong tier)"
     assert lines[1].startswith("Sup S credited 2.50 CNY to the customer's wallet: Refund a fee (R")

@@ -165,6 +165,18 @@ def pending_approvals(db: Session, *, limit: int = 100) -> list[Approval]:
     )
 
 
+def recent_decisions(db: Session, *, limit: int = 20) -> list[Approval]:
+    """The latest approved or rejected requests, newest decision first."""
+    return list(
+        db.scalars(
+            select(Approval)
+            .where(Approval.status != "pending")
+            .order_by(Approval.decided_at.desc(), Approval.id.desc())
+            .limit(limit)
+        )
+    )
+
+
 def pending_for(db: Session, *, customer_id: int, kind: str) -> list[Approval]:
     """The customer's requests of one kind still waiting for a decision."""
     return list(

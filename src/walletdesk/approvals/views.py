@@ -72,6 +72,7 @@ def _page(
         can_decide=can_decide,
         status_code=status_code,
         pending=approvals.pending_approvals(ctx.db),
+        decided=approvals.recent_decisions(ctx.db),
         ashow=ApprovalDisplay(ctx._),
         show=display_for(ctx),
         error=error,
