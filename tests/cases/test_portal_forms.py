@@ -5,14 +5,19 @@ help-center suggestions before submitting."""
 from __future__ import annotations
 
 import re
+from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import select
 
 from tests.cases.conftest import REQUIRED, case_form, case_id_of, submit_case
+from tests.cases.test_customer_panel import _fail, declined_deposit
 from tests.conftest import sign_in
 from walletdesk.cases.categories import CATEGORIES, FIELDS
 from walletdesk.cases.validation import parse_amount
+from walletdesk.db import session_scope
 from walletdesk.errors import ValidationFailed
+from walletdesk.wallet.transactions import WalletTransaction
 
 
 def _field_box(html: str, name: str) -> str:
@@ -46,6 +51,34 @@ def test_choosing_a_category_is_the_first_step(client, people):
 
 
 @pytest.mark.parametrize("category", list(CATEGORIES))
+def _input_value(html: str, name: str) -> str:
+    match = re.search(rf'<(?:input|textarea)[^>]*name="{name}"[^>]*value="([^"]*)"', html)
+    assert match, name
+    return match.group(1)
+
+
+def test_a_case_about_a_transaction_starts_with_what_support_needs(app, client, people):
+    declined = declined_deposit(app, people.customer)
+    _fail(app, declined, "card_declined")
+    sign_in(client, people.customer)
+    page = client.get(f"/wallet/transactions/{declined}?lang=en").text
+    assert f'href="/portal/cases/new?transaction={declined}"' in page
+    form = client.get(f"/portal/cases/new?transaction={declined}&lang=en").text
+    assert 'name="category" value="deposit_withdrawal"' in form
+    assert _input_value(form, "subject") == f"Deposit {declined} of 500.00 CNY: Failed"
+    assert _input_value(form, "transaction_id") == declined
+    assert _input_value(form, "amount") == "500.00"
+    with session_scope(app.state.sessionmaker) as db:
+        created = db.scalar(
+            select(WalletTransaction.created_at).where(WalletTransaction.public_id == declined)
+        )
+    local = created.astimezone(ZoneInfo("Asia/Shanghai"))
+    assert _input_value(form, "occurred_at") == f"{local:%Y-%m-%dT%H:%M}"
+    # Someone else's transaction is not found, and says nothing about it.
+    theirs = declined_deposit(app, people.other_customer)
+    assert client.get(f"/portal/cases/new?transaction={theirs}").status_code == 404
+
+
 def test_each_category_opens_with_its_required_information(client, people, category):
     sign_in(client, people.customer)
     response = submit_case(client, category)

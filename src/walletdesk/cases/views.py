@@ -8,6 +8,7 @@ The agent console's pages live in `console` (and the customer panel's forms in
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter
 from fastapi.responses import FileResponse, RedirectResponse, Response
@@ -20,6 +21,9 @@ from walletdesk.cases.webforms import display_for, field_errors, read_form
 from walletdesk.errors import DomainError
 from walletdesk.helpcenter import service as helpcenter
 from walletdesk.identity.models import User
+from walletdesk.wallet import history
+from walletdesk.wallet.currencies import format_minor
+from walletdesk.wallet.transactions import WalletTransaction
 from walletdesk.web.deps import Context, Ctx
 
 router = APIRouter(include_in_schema=False)
@@ -42,14 +46,47 @@ def portal_home(ctx: Context, page: int = 1) -> Response:
 
 
 @router.get("/portal/cases/new")
-def new_case_page(ctx: Context, category: str = "") -> Response:
+def new_case_page(ctx: Context, category: str = "", transaction: str = "") -> Response:
+    """The case form; `transaction` (one of the customer's, from its page) fills in what
+    support needs to know about it: category, time, amount and ID."""
     user = _customer(ctx)
+    values = {"registered_phone": user.phone or "", "currency": "CNY"}
+    if transaction:
+        tx = history.get_transaction(ctx.db, user_id=user.id, public_id=transaction)
+        category = category or TRANSACTION_CATEGORY.get(tx.kind, "transaction")
+        values.update(_about(ctx, tx))
     kind = CATEGORIES.get(category)
     if kind is None:
         error = ctx._("Choose a category.") if category else None
         return ctx.render("cases/choose_category.html", categories=CATEGORIES, error=error)
-    values = {"registered_phone": user.phone or "", "currency": "CNY"}
     return _case_form(ctx, kind, values=values)
+
+
+# The case category a customer's transaction belongs to (others: "transaction").
+TRANSACTION_CATEGORY = {
+    "deposit": "deposit_withdrawal",
+    "withdrawal": "deposit_withdrawal",
+    "fee": "fees",
+}
+
+
+def _about(ctx: Ctx, tx: WalletTransaction) -> dict[str, str]:
+    """The case form's fields filled in from the customer's transaction."""
+    subject = ctx._(
+        "{kind} {id} of {amount}: {status}",
+        kind=history.kind_label(tx.kind, ctx._),
+        id=tx.public_id,
+        amount=f"{format_minor(tx.amount_minor, tx.currency)} {tx.currency}",
+        status=history.status_label(tx.status, ctx._),
+    )
+    when = tx.created_at.astimezone(ZoneInfo(ctx.settings.timezone))
+    return {
+        "subject": subject[:120],
+        "transaction_id": tx.public_id,
+        "amount": format_minor(tx.amount_minor, tx.currency),
+        "currency": tx.currency,
+        "occurred_at": f"{when:%Y-%m-%dT%H:%M}",  # as the form's datetime-local field reads it
+    }
 
 
 @router.post("/portal/cases/new")
