@@ -50,7 +50,6 @@ def test_choosing_a_category_is_the_first_step(client, people):
     )
 
 
-@pytest.mark.parametrize("category", list(CATEGORIES))
 def _input_value(html: str, name: str) -> str:
     match = re.search(rf'<(?:input|textarea)[^>]*name="{name}"[^>]*value="([^"]*)"', html)
     assert match, name
@@ -79,6 +78,7 @@ def test_a_case_about_a_transaction_starts_with_what_support_needs(app, client, 
     assert client.get(f"/portal/cases/new?transaction={theirs}").status_code == 404
 
 
+@pytest.mark.parametrize("category", list(CATEGORIES))
 def test_each_category_opens_with_its_required_information(client, people, category):
     sign_in(client, people.customer)
     response = submit_case(client, category)
