@@ -46,4 +46,5 @@ def test_the_migrations_make_the_schema_the_models_describe(app):
 
 def test_the_migration_history_has_one_head():
     """So the next migration has one parent and `migrate` has one target."""
-    assert ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads() == ["0021"]
+    heads = ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads()
+    assert len(heads) == 1, heads

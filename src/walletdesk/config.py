@@ -103,6 +103,11 @@ def settings_of(db: Session) -> Settings | None:
     return found if isinstance(found, Settings) else None
 
 
+def service_settings(db: Session) -> Settings:
+    """The session's settings, else the defaults (time zone, rates) in a bare session."""
+    return settings_of(db) or Settings.model_construct()
+
+
 def cny_rates_of(db: Session) -> dict[str, Decimal]:
     """The CNY rates of the session's settings, else the defaults."""
-    return (settings_of(db) or Settings.model_construct()).cny_rates()
+    return service_settings(db).cny_rates()

@@ -277,12 +277,16 @@ def _ask_to_unfreeze(agent: Page) -> None:
 
 def _approve(supervisor: Page, reason: str, label: str) -> None:
     supervisor.goto("/console/approvals")
-    row = supervisor.locator("table.approval-queue tr", has_text=reason)
+    row = supervisor.locator("table.approval-queue:not(#decided) tr", has_text=reason)
     expect(row).to_contain_text(label)
     expect(row).to_contain_text(NAME)
     row.get_by_role("button", name="Approve").click()
     expect(supervisor.get_by_role("status")).to_have_text("Decision recorded.")
-    expect(supervisor.locator("main")).not_to_contain_text(reason)
+    # It leaves the queue for the list of decisions.
+    expect(supervisor.locator("table.approval-queue:not(#decided)", has_text=reason)).to_have_count(
+        0
+    )
+    expect(supervisor.locator("#decided tr", has_text=reason)).to_contain_text("Approved")
 
 
 def _ask_for_fee_refund(agent: Page, deposit_id: str, reason: str) -> None:

@@ -72,7 +72,7 @@ def test_fee_api_is_the_same_schedule(client):
             "description": "0.1%, minimum 2 CNY, maximum 25 CNY",
         }
     ]
-    assert domestic["offers"] == ["free-domestic-withdrawals"]
+    assert domestic["offers"] == ["free-domestic-withdrawals", "support-fee-waiver"]
     assert body["promotions"][0]["free_per_calendar_month"] == 3
     zh = client.get("/api/v1/help/fees?lang=zh").json()
     assert {r["method_label"] for r in zh["rules"]} >= {"银行卡", "信用卡"}

@@ -1,7 +1,7 @@
 """The customer panel's forms on a console case: show personal data in full, unlock the
-account, send a password reset code, ask for an unfreeze, a fee refund, compensation or the
-write-off of money owed after a chargeback, retry or cancel a stuck withdrawal; and one of the
-customer's transactions as staff see it.
+account, send a password reset code; ask for an unfreeze, a fee refund, compensation, a fee
+waiver or the write-off of money owed after a chargeback; retry or cancel a stuck withdrawal;
+and one of the customer's transactions as staff see it.
 
 Thin: each form calls the owning domain's service function, which checks the permission,
 audits the action and writes it on the case's timeline.
@@ -137,6 +137,23 @@ async def compensation(case_id: int, ctx: Context) -> Response:
         )
 
     return await act(ctx, case_id, "compensation", action)
+
+
+@router.post("/console/cases/{case_id}/fee-waiver")
+async def fee_waiver(case_id: int, ctx: Context) -> Response:
+    def action(case: Case, actor: User, values: dict[str, str], _files: object) -> None:
+        raw = values.get("days", "").strip()
+        adjustments.request_fee_waiver(
+            ctx.db,
+            staff=actor,
+            customer_id=case.customer_id,
+            days=int(raw) if raw.isdigit() else 0,
+            reason=values.get("reason", ""),
+            case_id=case.id,
+            ip=ctx.ip,
+        )
+
+    return await act(ctx, case_id, "fee_waiver", action)
 
 
 @router.post("/console/cases/{case_id}/write-off")

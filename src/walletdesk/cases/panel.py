@@ -62,6 +62,7 @@ class CustomerPanel:
     stuck: list[WalletTransaction]
     security_events: list[SecurityEvent]
     locked_until: datetime | None  # after wrong passwords, while it lasts
+    fee_waiver_until: datetime | None  # support waived withdrawal and transfer fees until
     freezes: list[AccountFreeze]  # in force and lifted, newest first
     staff_names: dict[int, str]  # who lifted a freeze
     unfreeze_asked: set[int]  # freezes whose lifting waits for approval
@@ -120,7 +121,7 @@ def customer_panel(
         )
         for tx in recent
     ]
-    locked_until = customer.locked_until
+    locked_until, waiver = customer.locked_until, customer.fee_waiver_until
     freezes = risk.freezes_of(db, user_id=customer.id)
     given = str(case.details.get("transaction_id") or "")
     return CustomerPanel(
@@ -134,6 +135,7 @@ def customer_panel(
         stuck=stuck.stuck_withdrawals(db, user_id=customer.id, now=now),
         security_events=events.events_of(db, user_id=customer.id, limit=RECENT_EVENTS),
         locked_until=locked_until if locked_until and locked_until > now else None,
+        fee_waiver_until=waiver if waiver and waiver > now else None,
         freezes=freezes,
         staff_names=_names(db, {f.lifted_by_id for f in freezes if f.lifted_by_id}),
         unfreeze_asked=_unfreeze_asked(db, customer_id=customer.id),

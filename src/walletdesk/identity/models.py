@@ -37,6 +37,8 @@ class User(Base):
         String(16), default="unverified", server_default="unverified"
     )
     transaction_alerts: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # Support waived this customer's withdrawal and transfer fees until then (see wallet.fees).
+    fee_waiver_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     @property
     def is_staff(self) -> bool:

@@ -1,5 +1,8 @@
-"""Fee refunds and compensation from a case: one member of staff asks, a second approves
-(maker-checker, walletdesk.approvals), and the approval posts one balanced journal entry.
+"""Fee refunds, compensation and fee waivers from a case: one member of staff asks, a second
+approves (maker-checker, walletdesk.approvals), and the approval carries it out.
+
+A fee waiver makes the customer's withdrawals and transfers free for some days (the
+"support-fee-waiver" of fees.yaml); it moves no money.
 
 A refund comes out of fee income, compensation out of the compensation expense account; both
 are idempotent by the approval (key "approval:<id>"), reference the case, and show in the
@@ -8,6 +11,7 @@ customer's history as a succeeded refund or compensation transaction.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -16,10 +20,13 @@ from sqlalchemy.orm import Session
 from walletdesk.approvals import service as approvals
 from walletdesk.approvals.models import Approval
 from walletdesk.cases import service as cases
+from walletdesk.config import service_settings
+from walletdesk.db import utcnow
 from walletdesk.errors import NotFound, ValidationFailed
 from walletdesk.i18n import N_
 from walletdesk.identity.models import User
 from walletdesk.identity.permissions import require_permission
+from walletdesk.identity.present import local_time
 from walletdesk.wallet import journal
 from walletdesk.wallet import service as wallet
 from walletdesk.wallet.currencies import check_currency, format_minor
@@ -28,6 +35,8 @@ from walletdesk.wallet.transactions import WalletTransaction, record_transaction
 
 FEE_REFUND = "fee_refund"
 COMPENSATION = "compensation"
+FEE_WAIVER = "fee_waiver"
+FEE_WAIVER_MAX_DAYS = 90
 WT = WalletTransaction
 
 
@@ -130,6 +139,52 @@ def request_compensation(
         case_id=case_id,
         ip=ip,
     )
+
+
+def request_fee_waiver(
+    db: Session,
+    *,
+    staff: User,
+    customer_id: int,
+    days: int,
+    reason: str,
+    case_id: int | None = None,
+    ip: str = "",
+) -> Approval:
+    """Ask a second member of staff to waive the customer's withdrawal and transfer fees for
+    `days` days (from the approval, or from the end of a waiver in force)."""
+    require_permission(staff, "ledger.adjust.request")
+    if not 1 <= days <= FEE_WAIVER_MAX_DAYS:
+        raise ValidationFailed(
+            "A fee waiver lasts from 1 to {days} days.", field="days", days=FEE_WAIVER_MAX_DAYS
+        )
+    return approvals.request_approval(
+        db,
+        kind=FEE_WAIVER,
+        staff=staff,
+        customer_id=customer_id,
+        payload={"days": days},
+        reason=reason,
+        case_id=case_id,
+        ip=ip,
+    )
+
+
+def _execute_fee_waiver(db: Session, approval: Approval, approver: User) -> dict[str, Any]:
+    customer = db.get(User, approval.customer_id, with_for_update=True)
+    if customer is None:
+        raise NotFound("This customer does not exist.")
+    start = max(customer.fee_waiver_until or utcnow(), utcnow())
+    customer.fee_waiver_until = start + timedelta(days=int(approval.payload["days"]))
+    if approval.case_id is not None:
+        cases.record_action(
+            db,
+            case_id=approval.case_id,
+            actor=approver,
+            text=N_("{actor} waived the customer's withdrawal and transfer fees until {until}"),
+            params={"until": local_time(customer.fee_waiver_until, service_settings(db))},
+        )
+    return {"fee_waiver_until": customer.fee_waiver_until.isoformat()}
 
 
 def _execute_fee_refund(db: Session, approval: Approval, approver: User) -> dict[str, Any]:
@@ -271,5 +326,15 @@ approvals.register_kind(
         approve_permission="ledger.adjust.approve",
         execute=_execute_compensation,
         describe=_describe,
+    )
+)
+approvals.register_kind(
+    approvals.ApprovalKind(
+        kind=FEE_WAIVER,
+        label=N_("Waive fees for some days"),
+        request_permission="ledger.adjust.request",
+        approve_permission="ledger.adjust.approve",
+        execute=_execute_fee_waiver,
+        describe=lambda approval: {N_("Days"): str(approval.payload["days"])},
     )
 )

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from walletdesk.db import utcnow
 from walletdesk.errors import ValidationFailed
+from walletdesk.identity.models import User
 from walletdesk.wallet.currencies import check_currency
 from walletdesk.wallet.transactions import WalletTransaction
 
@@ -150,12 +151,13 @@ def quote_fee(
     amount_minor: int,
     currency: str,
     conversion: bool = False,
-    fee_waived: bool = False,
+    fee_waived: bool | None = None,
     now: datetime | None = None,
 ) -> FeeQuote:
     """The fee for this payment. A waiver beats a promotion; both are checked on Beijing days.
 
-    `fee_waived` is the customer's own waiver flag (granted by staff, e.g. as compensation).
+    `fee_waived`: whether the customer's own fee waiver (granted by support, e.g. as
+    compensation) is in force; None reads it from the customer.
     """
     check_currency(currency)
     schedule = load_schedule()
@@ -170,7 +172,10 @@ def quote_fee(
     quote = FeeQuote(fee_minor=standard, standard_fee_minor=standard, currency=currency, rule=rule)
     if standard == 0:
         return quote
-    today = (now or utcnow()).astimezone(BEIJING).date()
+    moment = now or utcnow()
+    today = moment.astimezone(BEIJING).date()
+    if fee_waived is None:
+        fee_waived = fee_waiver_in_force(db, user_id=user_id, now=moment)
     for waiver in schedule.waivers:
         applies = rule.id in waiver.applies_to and waiver.in_window(today)
         if applies and (fee_waived or not waiver.customer_flag):
@@ -184,6 +189,12 @@ def quote_fee(
         if limit is None or _used_this_month(db, user_id, promotion, today) < limit:
             return FeeQuote(0, standard, currency, rule, promotion=promotion)
     return quote
+
+
+def fee_waiver_in_force(db: Session, *, user_id: int, now: datetime | None = None) -> bool:
+    customer = db.get(User, user_id)
+    until = customer.fee_waiver_until if customer else None
+    return until is not None and until > (now or utcnow())
 
 
 def _used_this_month(db: Session, user_id: int, promotion: Offer, today: date) -> int:

@@ -19,6 +19,7 @@ from walletdesk.wallet import history, owed, transfers
 from walletdesk.wallet import service as wallet
 from walletdesk.wallet.api import csv_response
 from walletdesk.wallet.currencies import MINOR_UNITS, format_minor
+from walletdesk.wallet.fees import fee_waiver_in_force
 from walletdesk.wallet.qr import receive_qr_svg
 from walletdesk.wallet.reasons import reason_text
 from walletdesk.wallet.transactions import METHODS, TRANSACTION_KINDS, TRANSACTION_STATES
@@ -80,6 +81,9 @@ def home(ctx: Context) -> HTMLResponse:
         "wallet/home.html",
         balances=balances,
         owed=owed.owed_by_currency(ctx.db, user_id=user.id),
+        fee_waiver_until=user.fee_waiver_until
+        if fee_waiver_in_force(ctx.db, user_id=user.id)
+        else None,
         recent=recent.items,
         freeze_notices=notices,
     )
