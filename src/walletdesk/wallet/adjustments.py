@@ -11,6 +11,7 @@ customer's history as a succeeded refund or compensation transaction.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -308,33 +309,30 @@ def _describe(approval: Approval) -> dict[str, str]:
     return shown
 
 
-approvals.register_kind(
-    approvals.ApprovalKind(
-        kind=FEE_REFUND,
-        label=N_("Refund a fee"),
-        request_permission="ledger.adjust.request",
-        approve_permission="ledger.adjust.approve",
-        execute=_execute_fee_refund,
-        describe=_describe,
+def register_adjustment(
+    kind: str,
+    label: str,
+    execute: approvals.Execute,
+    describe: Callable[[Approval], dict[str, str]],
+) -> None:
+    """An approval kind about a customer's money: agents ask, supervisors decide."""
+    approvals.register_kind(
+        approvals.ApprovalKind(
+            kind=kind,
+            label=label,
+            request_permission="ledger.adjust.request",
+            approve_permission="ledger.adjust.approve",
+            execute=execute,
+            describe=describe,
+        )
     )
-)
-approvals.register_kind(
-    approvals.ApprovalKind(
-        kind=COMPENSATION,
-        label=N_("Pay compensation"),
-        request_permission="ledger.adjust.request",
-        approve_permission="ledger.adjust.approve",
-        execute=_execute_compensation,
-        describe=_describe,
-    )
-)
-approvals.register_kind(
-    approvals.ApprovalKind(
-        kind=FEE_WAIVER,
-        label=N_("Waive fees for some days"),
-        request_permission="ledger.adjust.request",
-        approve_permission="ledger.adjust.approve",
-        execute=_execute_fee_waiver,
-        describe=lambda approval: {N_("Days"): str(approval.payload["days"])},
-    )
+
+
+register_adjustment(FEE_REFUND, N_("Refund a fee"), _execute_fee_refund, _describe)
+register_adjustment(COMPENSATION, N_("Pay compensation"), _execute_compensation, _describe)
+register_adjustment(
+    FEE_WAIVER,
+    N_("Waive fees for some days"),
+    _execute_fee_waiver,
+    lambda approval: {N_("Days"): str(approval.payload["days"])},
 )

@@ -25,6 +25,7 @@ from walletdesk.identity.models import User
 from walletdesk.identity.permissions import require_permission
 from walletdesk.risk import service as risk
 from walletdesk.wallet import service as wallet
+from walletdesk.wallet.adjustments import register_adjustment
 from walletdesk.wallet.currencies import check_currency, format_minor
 from walletdesk.wallet.models import JournalEntry
 from walletdesk.wallet.transactions import WalletTransaction, record_transaction
@@ -215,13 +216,6 @@ def _describe(approval: Approval) -> dict[str, str]:
     return {N_("Amount"): f"{format_minor(amount, currency)} {currency}"}
 
 
-approvals.register_kind(
-    approvals.ApprovalKind(
-        kind=WRITE_OFF,
-        label=N_("Write off money owed after a chargeback"),
-        request_permission="ledger.adjust.request",
-        approve_permission="ledger.adjust.approve",
-        execute=_execute_write_off,
-        describe=_describe,
-    )
+register_adjustment(
+    WRITE_OFF, N_("Write off money owed after a chargeback"), _execute_write_off, _describe
 )
