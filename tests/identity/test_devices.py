@@ -66,8 +66,8 @@ def test_a_new_device_raises_an_alert_and_an_sms(app, people):
             sign_in(phone, people.customer)
         page = laptop.get("/security?lang=en").text
         assert re.search(
-            r'data-kind="new_device">.*New sign-in from Safari on iPhone \(Local network '
-            r"\(192\.168\.1\.7\)\)",
+            r'data-kind="new_device">.*New sign-in from Safari on iPhone, Local network '
+            r"\(192\.168\.1\.7\), at",
             page,
         )
         assert "Safari on iPhone" in texts_to(app, people.customer.phone)[0]

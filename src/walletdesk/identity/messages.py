@@ -26,7 +26,7 @@ EVENT_LABELS = {
 
 ALERT_LABELS = {
     "new_device": (
-        "New sign-in from {device} ({location}) at {time}. If this was not you, lock your "
+        "New sign-in from {device}, {location}, at {time}. If this was not you, lock your "
         "account now."
     ),
     "password_reset": (
