@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from tests.cases.conftest import REQUIRED, case_form, case_id_of, submit_case
 from tests.cases.test_customer_panel import _fail, declined_deposit
-from tests.conftest import sign_in
+from tests.conftest import csrf_of, sign_in
 from walletdesk.cases.categories import CATEGORIES, FIELDS
 from walletdesk.cases.validation import parse_amount
 from walletdesk.db import session_scope
@@ -73,6 +73,22 @@ def test_a_case_about_a_transaction_starts_with_what_support_needs(app, client, 
         )
     local = created.astimezone(ZoneInfo("Asia/Shanghai"))
     assert _input_value(form, "occurred_at") == f"{local:%Y-%m-%dT%H:%M}"
+    # Once opened, the case links back to the transaction.
+    sent = client.post(
+        "/portal/cases/new?lang=en",
+        data={
+            "csrf_token": csrf_of(client),
+            "category": "deposit_withdrawal",
+            "subject": _input_value(form, "subject"),
+            "description": "The bank said no, but I have money on the card.",
+            "occurred_at": _input_value(form, "occurred_at"),
+            "amount": "500.00",
+            "currency": "CNY",
+            "transaction_id": declined,
+        },
+        follow_redirects=True,
+    ).text
+    assert f'href="/wallet/transactions/{declined}"' in sent
     # Someone else's transaction is not found, and says nothing about it.
     theirs = declined_deposit(app, people.other_customer)
     assert client.get(f"/portal/cases/new?transaction={theirs}").status_code == 404

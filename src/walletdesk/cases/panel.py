@@ -12,7 +12,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from walletdesk.approvals import service as approvals
@@ -128,7 +128,7 @@ def customer_panel(
         customer=customer,
         profile=profile_of(db, customer=customer, reveal=reveal),
         case_transaction_id=given,
-        case_transaction=_named_transaction(db, customer_id=customer.id, given=given),
+        case_transaction=history.named_transaction(db, user_id=customer.id, given=given),
         balances=list(wallet.balances(db, user_id=customer.id).values()),
         owed=owed.owed_by_currency(db, user_id=customer.id),
         transactions=rows,
@@ -142,23 +142,6 @@ def customer_panel(
         past_cases=_past_cases(db, case=case),
         approvals=approvals.approvals_of(db, case_id=case.id, limit=20),
         allowed={permission: can(staff, permission) for permission in PERMISSIONS},
-    )
-
-
-def _named_transaction(db: Session, *, customer_id: int, given: str) -> WalletTransaction | None:
-    """The customer's transaction with this ID, ours (any case) or the provider's reference."""
-    if not given:
-        return None
-    return db.scalar(
-        select(WalletTransaction)
-        .where(
-            WalletTransaction.user_id == customer_id,
-            or_(
-                WalletTransaction.public_id == given.upper(),
-                WalletTransaction.provider_ref == given,
-            ),
-        )
-        .limit(1)
     )
 
 

@@ -221,6 +221,9 @@ def _case_page(
         messages=service.conversation(ctx.db, case=case, user=user),
         files=service.case_files(ctx.db, case=case, user=user),
         show=display_for(ctx),
+        named=history.named_transaction(
+            ctx.db, user_id=user.id, given=str(case.details.get("transaction_id") or "")
+        ),
         accept=",".join(ALLOWED),
         body=form.get("body", ""),
         errors=form.get("errors", {}),

@@ -9,7 +9,7 @@ import io
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from walletdesk.errors import NotFound, ValidationFailed
@@ -135,6 +135,24 @@ def get_transaction(db: Session, *, user_id: int, public_id: str) -> WalletTrans
     if tx is None:
         raise NotFound("This transaction does not exist.")
     return tx
+
+
+def named_transaction(db: Session, *, user_id: int, given: str) -> WalletTransaction | None:
+    """The customer's transaction a customer named (on a case): by our ID in any letter case,
+    or by the payment provider's reference; None when none of theirs has it."""
+    if not given:
+        return None
+    return db.scalar(
+        select(WalletTransaction)
+        .where(
+            WalletTransaction.user_id == user_id,
+            or_(
+                WalletTransaction.public_id == given.upper()[:32],
+                WalletTransaction.provider_ref == given[:64],
+            ),
+        )
+        .limit(1)
+    )
 
 
 def beijing_time(when: datetime | None) -> str:
