@@ -80,3 +80,5 @@ def test_a_fee_waiver_is_asked_approved_and_lasts_its_days(app, client, people):
     sign_in(client, people.customer)
     home = client.get("/wallet?lang=en").text
     assert "Your withdrawal and transfer fees are waived until" in home
+    alerts = client.get("/security?lang=zh").text  # told, in their language
+    assert "您的提现和转账免收手续费" in alerts

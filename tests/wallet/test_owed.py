@@ -114,6 +114,8 @@ def test_a_write_off_is_asked_on_the_case_approved_once_and_lifts_the_freeze(app
     assert any("System lifted the freeze" in line for line in timeline)
     sign_in(client, people.customer)
     assert "Owed after a chargeback" not in client.get("/wallet?lang=en").text
+    security = client.get("/security?lang=en").text  # the customer is told
+    assert "We waived the 250.00 CNY you owed after a chargeback" in security
     with session_scope(app.state.sessionmaker) as db:
         deposit = db.scalar(select(WalletTransaction.public_id).where(_reversed))
     shown = client.get(f"/wallet/transactions/{deposit}?lang=en").text

@@ -57,6 +57,9 @@ TRANSACTION_ALERT_LABELS = {
     ),
     "transaction_failed": "Your payment of {amount} did not go through: {reason} Ref. {reference}",
     "transaction_reversed": "Your payment of {amount} was reversed: {reason} Ref. {reference}",
+    # From support's decisions on a case (walletdesk.wallet.owed, .adjustments).
+    "debt_waived": "We waived the {amount} you owed after a chargeback: nothing is owed on it now.",
+    "fee_waiver_granted": "Your withdrawal and transfer fees are waived until {time}.",
 }
 ALERT_LABELS.update(TRANSACTION_ALERT_LABELS)
 

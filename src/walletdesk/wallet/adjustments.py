@@ -25,6 +25,7 @@ from walletdesk.config import service_settings
 from walletdesk.db import utcnow
 from walletdesk.errors import NotFound, ValidationFailed
 from walletdesk.i18n import N_
+from walletdesk.identity import events
 from walletdesk.identity.models import User
 from walletdesk.identity.permissions import require_permission
 from walletdesk.identity.present import local_time
@@ -185,7 +186,9 @@ def _execute_fee_waiver(db: Session, approval: Approval, approver: User) -> dict
             text=N_("{actor} waived the customer's withdrawal and transfer fees until {until}"),
             params={"until": local_time(customer.fee_waiver_until, service_settings(db))},
         )
-    return {"fee_waiver_until": customer.fee_waiver_until.isoformat()}
+    until = customer.fee_waiver_until.isoformat()
+    events.raise_alert(db, user_id=customer.id, kind="fee_waiver_granted", time=until)
+    return {"fee_waiver_until": until}
 
 
 def _execute_fee_refund(db: Session, approval: Approval, approver: User) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from walletdesk.approvals.models import Approval
 from walletdesk.cases import service as cases
 from walletdesk.errors import ValidationFailed
 from walletdesk.i18n import N_
+from walletdesk.identity import events
 from walletdesk.identity.models import User
 from walletdesk.identity.permissions import require_permission
 from walletdesk.risk import service as risk
@@ -205,6 +206,8 @@ def _execute_write_off(db: Session, approval: Approval, approver: User) -> dict[
             text=N_("{actor} wrote off {amount} the customer owed after a chargeback"),
             params={"amount": f"{format_minor(amount, currency)} {currency}"},
         )
+    waived = f"{format_minor(amount, currency)} {currency}"
+    events.raise_alert(db, user_id=user_id, kind="debt_waived", amount=waived)
     if not any(left_on(tx) > 0 for tx in owing):
         risk.lift_system_freezes(db, user_id=user_id, rule=FREEZE_RULE)
     return {"entry_id": entry.id, "written_off_minor": amount}
