@@ -198,15 +198,15 @@ def _execute_write_off(db: Session, approval: Approval, approver: User) -> dict[
         part = min(left_on(tx), left)
         tx.details = {**tx.details, WRITTEN_OFF: _figure(tx, WRITTEN_OFF) + part}
         left -= part
+    waived = f"{format_minor(amount, currency)} {currency}"
     if approval.case_id is not None:
         cases.record_action(
             db,
             case_id=approval.case_id,
             actor=approver,
             text=N_("{actor} wrote off {amount} the customer owed after a chargeback"),
-            params={"amount": f"{format_minor(amount, currency)} {currency}"},
+            params={"amount": waived},
         )
-    waived = f"{format_minor(amount, currency)} {currency}"
     events.raise_alert(db, user_id=user_id, kind="debt_waived", amount=waived)
     if not any(left_on(tx) > 0 for tx in owing):
         risk.lift_system_freezes(db, user_id=user_id, rule=FREEZE_RULE)
