@@ -77,13 +77,18 @@ def lock_named(
     """Lock the customers' and system accounts in `currency`, creating any that is missing."""
     locked = _lock_by_owner(db, customers, systems, currency)
     if len(locked) < len(customers) + len(systems):
-        found = {row.user_id or row.code for row in locked.values()}
+        found = set(by_owner(locked))
         missing = [user_id for user_id in customers if user_id not in found]
         check_customers(db, missing)
         codes = [code for code in systems if code not in found]
         create_missing(db, customers=missing, systems=codes, currency=currency)
         locked = _lock_by_owner(db, customers, systems, currency)
     return locked
+
+
+def by_owner(locked: dict[int, LockedAccount]) -> dict[int | str, LockedAccount]:
+    """The locked rows by owner: a customer's id, or a system account's code."""
+    return {row.user_id or row.code: row for row in locked.values()}
 
 
 def _lock_by_owner(

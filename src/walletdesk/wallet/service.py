@@ -150,13 +150,13 @@ def post_transfer(
     customers = sorted({from_user_id, to_user_id})
     systems = ["fee_income"] if fee_minor else []
     locked = accounts.lock_named(db, customers=customers, systems=systems, currency=currency)
-    by_owner = {row.user_id or row.code: row.id for row in locked.values()}
+    owners = accounts.by_owner(locked)
     amounts = {
-        by_owner[from_user_id]: -(amount_minor + fee_minor),
-        by_owner[to_user_id]: amount_minor,
+        owners[from_user_id].id: -(amount_minor + fee_minor),
+        owners[to_user_id].id: amount_minor,
     }
     if fee_minor:
-        amounts[by_owner["fee_income"]] = fee_minor
+        amounts[owners["fee_income"].id] = fee_minor
     request = journal.make_request(
         idempotency_key, kind, currency, amounts, reference_type, reference_id, memo
     )
@@ -182,8 +182,8 @@ def post_deposit(
         raise ValidationFailed("Unknown payment method.", field="method")
     code = f"clearing:{method}"
     locked = accounts.lock_named(db, customers=[user_id], systems=[code], currency=currency)
-    by_owner = {row.user_id or row.code: row.id for row in locked.values()}
-    amounts = {by_owner[user_id]: amount_minor, by_owner[code]: -amount_minor}
+    owners = accounts.by_owner(locked)
+    amounts = {owners[user_id].id: amount_minor, owners[code].id: -amount_minor}
     request = journal.make_request(
         idempotency_key, "deposit", currency, amounts, reference_type, reference_id, memo
     )
@@ -215,16 +215,16 @@ def post_reversal(
     clearing = f"clearing:{method}"
     systems = [clearing, "fee_income", "suspense"]
     locked = accounts.lock_named(db, customers=[user_id], systems=systems, currency=currency)
-    by_owner = {row.user_id or row.code: row for row in locked.values()}
-    customer = by_owner[user_id]
+    owners = accounts.by_owner(locked)
+    customer = owners[user_id]
     due = amount_minor - fee_minor
     taken = min(due, _available(customer))
     owed = due - taken
     amounts = {
-        by_owner[clearing].id: amount_minor,
-        by_owner["fee_income"].id: -fee_minor,
+        owners[clearing].id: amount_minor,
+        owners["fee_income"].id: -fee_minor,
         customer.id: -taken,
-        by_owner["suspense"].id: -owed,
+        owners["suspense"].id: -owed,
     }
     request = journal.make_request(
         idempotency_key, "reversal", currency, amounts, reference_type, reference_id, ""
@@ -247,12 +247,12 @@ def post_repayment(
     check_currency(currency)
     journal.check_amount(owed_minor)
     locked = accounts.lock_named(db, customers=[user_id], systems=["suspense"], currency=currency)
-    by_owner = {row.user_id or row.code: row for row in locked.values()}
-    customer = by_owner[user_id]
+    owners = accounts.by_owner(locked)
+    customer = owners[user_id]
     amount = min(owed_minor, _available(customer))
     if amount == 0:
         return None
-    amounts = {customer.id: -amount, by_owner["suspense"].id: amount}
+    amounts = {customer.id: -amount, owners["suspense"].id: amount}
     request = journal.make_request(
         idempotency_key, "repayment", currency, amounts, reference_type, reference_id, ""
     )
