@@ -176,7 +176,8 @@ def _execute_fee_waiver(db: Session, approval: Approval, approver: User) -> dict
     customer = db.get(User, approval.customer_id, with_for_update=True)
     if customer is None:
         raise NotFound("This customer does not exist.")
-    start = max(customer.fee_waiver_until or utcnow(), utcnow())
+    now = utcnow()
+    start = max(customer.fee_waiver_until or now, now)  # more days extend one in force
     customer.fee_waiver_until = start + timedelta(days=int(approval.payload["days"]))
     if approval.case_id is not None:
         cases.record_action(
