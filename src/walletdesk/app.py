@@ -11,17 +11,26 @@ from functools import partial
 from pathlib import Path
 from urllib.parse import urlencode
 
+import anyio
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import text
+from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from walletdesk import __version__, jobs
 from walletdesk.config import Settings
-from walletdesk.db import make_engine, make_sessionmaker, session_scope
-from walletdesk.errors import DomainError
+from walletdesk.db import (
+    make_engine,
+    make_probe_engine,
+    make_sessionmaker,
+    request_slots,
+    session_scope,
+)
+from walletdesk.errors import DomainError, TooLarge
 from walletdesk.i18n import Translator, gettext
 from walletdesk.identity.present import local_time
 from walletdesk.wallet.currencies import format_minor
@@ -70,6 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings.ensure_dirs()
     settings.signing_key()
     engine = make_engine(settings.db_url)
+    probe = make_probe_engine(settings.db_url)
     factory = make_sessionmaker(engine, info={"settings": settings})
 
     @asynccontextmanager
@@ -79,6 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if runner is not None:
             runner.stop()
         engine.dispose()
+        probe.dispose()
 
     app = FastAPI(
         title="walletdesk",
@@ -90,6 +101,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = factory
+    app.state.db_slots = anyio.CapacityLimiter(request_slots(engine))
     app.state.templates = _templates(settings)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     _install_middleware(app, settings)
@@ -97,10 +109,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for name in ROUTER_MODULES:
         app.include_router(importlib.import_module(name).router)
 
-    @app.get("/healthz", tags=["meta"])
-    def healthz() -> dict[str, str]:
-        with engine.connect() as conn:
+    # The health check has its own connection and its own thread, so that it answers while
+    # every request thread and pooled connection is busy.
+    health_threads = anyio.CapacityLimiter(2)
+
+    def ping_database() -> None:
+        with probe.connect() as conn:
             conn.execute(text("SELECT 1"))
+
+    @app.get("/healthz", tags=["meta"])
+    async def healthz() -> dict[str, str]:
+        await anyio.to_thread.run_sync(ping_database, limiter=health_threads)
         return {"status": "ok", "version": __version__}
 
     return app
@@ -127,7 +146,38 @@ def _templates(settings: Settings) -> Jinja2Templates:
     return templates
 
 
+class BodyLimit:
+    """Stops reading a request body at the limit, declared or not (a chunked upload of 1 GiB
+    is refused at the limit, not spooled to disk first)."""
+
+    def __init__(self, app: ASGIApp, *, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        seen = 0
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.limit:
+                raise TooLarge("The request is too large.", code="too_large")
+            return message
+
+        await self.app(scope, counted, send)
+
+
+def body_limit(settings: Settings) -> int:
+    return settings.upload_max_bytes * MAX_FILES_PER_REQUEST + 1024 * 1024
+
+
 def _install_middleware(app: FastAPI, settings: Settings) -> None:
+    app.add_middleware(BodyLimit, limit=body_limit(settings))
+
     @app.middleware("http")
     async def csrf_seed_and_headers(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
@@ -137,7 +187,7 @@ def _install_middleware(app: FastAPI, settings: Settings) -> None:
         request.state.csrf_seed = secrets.token_urlsafe(32) if fresh else seed
         if _body_too_large(request, settings):
             message = gettext(_lang_of(request), "The request is too large.")
-            response = _error_response(request, 413, "too_large", message, None)
+            response = await _error_response(request, 413, "too_large", message, None)
         else:
             response = await call_next(request)
         if fresh:
@@ -159,8 +209,7 @@ def _install_middleware(app: FastAPI, settings: Settings) -> None:
 def _body_too_large(request: Request, settings: Settings) -> bool:
     """Refuse before reading: Starlette would spool the whole body to disk first."""
     declared = request.headers.get("content-length", "")
-    limit = settings.upload_max_bytes * MAX_FILES_PER_REQUEST + 1024 * 1024
-    return declared.isdigit() and int(declared) > limit
+    return declared.isdigit() and int(declared) > body_limit(settings)
 
 
 def _lang_of(request: Request) -> str:
@@ -183,7 +232,9 @@ def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
-def _error_response(request: Request, status: int, code: str, message: str, field: str | None):
+async def _error_response(
+    request: Request, status: int, code: str, message: str, field: str | None
+) -> Response:
     if _is_api(request):
         body = {"error": {"code": code, "message": message, "field": field}}
         return JSONResponse(body, status_code=status)
@@ -192,6 +243,10 @@ def _error_response(request: Request, status: int, code: str, message: str, fiel
         return RedirectResponse(f"/login?{urlencode({'next': target})}", status_code=303)
     # The handler's session was rolled back and closed, which expired its objects (ctx.user):
     # load who is signed in afresh.
+    return await run_in_threadpool(_error_page, request, status, message)
+
+
+def _error_page(request: Request, status: int, message: str) -> Response:
     ctx = _error_page_ctx(request)
     return request.app.state.templates.TemplateResponse(
         request,
@@ -205,7 +260,7 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> Response:
         message = gettext(_lang_of(request), exc.message, **exc.params)
-        return _error_response(request, exc.status, exc.code, message, exc.field)
+        return await _error_response(request, exc.status, exc.code, message, exc.field)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
@@ -221,21 +276,21 @@ def _install_error_handlers(app: FastAPI) -> None:
         message = gettext(lang, kind)
         if field:
             message = gettext(lang, "{field}: {message}", field=field, message=message)
-        return _error_response(request, 422, "validation_failed", message, field)
+        return await _error_response(request, 422, "validation_failed", message, field)
 
     @app.exception_handler(404)
     async def not_found(request: Request, exc: Exception) -> Response:
-        return _error_response(
+        return await _error_response(
             request, 404, "not_found", gettext(_lang_of(request), "Not found."), None
         )
 
     @app.exception_handler(405)
     async def not_allowed(request: Request, exc: Exception) -> Response:
         message = gettext(_lang_of(request), "This method is not allowed here.")
-        return _error_response(request, 405, "method_not_allowed", message, None)
+        return await _error_response(request, 405, "method_not_allowed", message, None)
 
     @app.exception_handler(Exception)
     async def crash(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         message = gettext(_lang_of(request), "Something went wrong on our side. Please try again.")
-        return _error_response(request, 500, "internal_error", message, None)
+        return await _error_response(request, 500, "internal_error", message, None)

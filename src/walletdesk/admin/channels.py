@@ -42,8 +42,8 @@ def _page(
     )
 
 
-async def _submitted(ctx: Context) -> dict[str, str]:
-    form: dict[str, Any] = await ctx.form()
+def _submitted(ctx: Context) -> dict[str, str]:
+    form: dict[str, Any] = ctx.form()
     return {name: text(form, name, 600) for name in FIELDS}
 
 
@@ -54,9 +54,9 @@ def channel_list(ctx: Context) -> HTMLResponse:
 
 
 @router.post("/admin/official-channels")
-async def channel_add(ctx: Context) -> Response:
+def channel_add(ctx: Context) -> Response:
     admin = require_admin(ctx)
-    values = await _submitted(ctx)
+    values = _submitted(ctx)
     try:
         registry.add_channel(ctx.db, actor=admin, ip=ctx.ip, **values)
     except DomainError as exc:
@@ -73,10 +73,10 @@ def channel_edit(channel_id: int, ctx: Context) -> HTMLResponse:
 
 
 @router.post("/admin/official-channels/{channel_id}/edit")
-async def channel_update(channel_id: int, ctx: Context) -> Response:
+def channel_update(channel_id: int, ctx: Context) -> Response:
     admin = require_admin(ctx)
     channel = registry.get_channel(ctx.db, channel_id=channel_id)
-    values = await _submitted(ctx)
+    values = _submitted(ctx)
     try:
         registry.update_channel(ctx.db, channel=channel, actor=admin, ip=ctx.ip, **values)
     except DomainError as exc:
@@ -88,9 +88,9 @@ async def channel_update(channel_id: int, ctx: Context) -> Response:
 
 
 @router.post("/admin/official-channels/{channel_id}/remove")
-async def channel_remove(channel_id: int, ctx: Context) -> Response:
+def channel_remove(channel_id: int, ctx: Context) -> Response:
     admin = require_admin(ctx)
     channel = registry.get_channel(ctx.db, channel_id=channel_id)
-    await ctx.form()
+    ctx.form()
     registry.remove_channel(ctx.db, channel=channel, actor=admin, ip=ctx.ip)
     return redirect("/admin/official-channels", "removed")

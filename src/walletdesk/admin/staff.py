@@ -38,9 +38,9 @@ def staff_list(ctx: Context) -> HTMLResponse:
 
 
 @router.post("/admin/staff")
-async def staff_create(ctx: Context) -> Response:
+def staff_create(ctx: Context) -> Response:
     admin = require_admin(ctx)
-    form = await ctx.form()
+    form = ctx.form()
     values = {name: text(form, name, 300) for name in FIELDS}
     try:
         service.create_staff(
@@ -60,18 +60,18 @@ async def staff_create(ctx: Context) -> Response:
     return redirect("/admin/staff", "created")
 
 
-async def _set_active(ctx: Context, user_id: int, active: bool) -> Response:
+def _set_active(ctx: Context, user_id: int, active: bool) -> Response:
     admin = require_admin(ctx)
-    await ctx.form()
+    ctx.form()
     service.set_staff_active(ctx.db, user_id=user_id, active=active, actor=admin, ip=ctx.ip)
     return redirect("/admin/staff", "reactivated" if active else "deactivated")
 
 
 @router.post("/admin/staff/{user_id}/deactivate")
-async def staff_deactivate(user_id: int, ctx: Context) -> Response:
-    return await _set_active(ctx, user_id, False)
+def staff_deactivate(user_id: int, ctx: Context) -> Response:
+    return _set_active(ctx, user_id, False)
 
 
 @router.post("/admin/staff/{user_id}/reactivate")
-async def staff_reactivate(user_id: int, ctx: Context) -> Response:
-    return await _set_active(ctx, user_id, True)
+def staff_reactivate(user_id: int, ctx: Context) -> Response:
+    return _set_active(ctx, user_id, True)

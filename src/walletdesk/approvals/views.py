@@ -29,18 +29,18 @@ def queue(ctx: Context) -> Response:
 
 
 @router.post("/console/approvals/{approval_id}/approve")
-async def approve(approval_id: int, ctx: Context) -> Response:
-    return await _decide(ctx, approval_id, approve=True)
+def approve(approval_id: int, ctx: Context) -> Response:
+    return _decide(ctx, approval_id, approve=True)
 
 
 @router.post("/console/approvals/{approval_id}/reject")
-async def reject(approval_id: int, ctx: Context) -> Response:
-    return await _decide(ctx, approval_id, approve=False)
+def reject(approval_id: int, ctx: Context) -> Response:
+    return _decide(ctx, approval_id, approve=False)
 
 
-async def _decide(ctx: Ctx, approval_id: int, *, approve: bool) -> Response:
+def _decide(ctx: Ctx, approval_id: int, *, approve: bool) -> Response:
     staff = ctx.require("supervisor")
-    form = await ctx.form()
+    form = ctx.form()
     note = str(form.get("note") or "")
     try:
         approvals.decide(

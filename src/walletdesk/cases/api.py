@@ -158,14 +158,14 @@ def list_attachments(case_id: int, ctx: Context) -> list[AttachmentOut]:
 
 
 @router.post("/{case_id}/attachments", response_model=list[AttachmentOut], status_code=201)
-async def upload_attachments(
+def upload_attachments(
     case_id: int, ctx: Context, files: list[UploadFile] = File(...)
 ) -> list[AttachmentOut]:
     """Add screenshots or PDFs to the case (multipart, field `files`, several allowed)."""
     user = ctx.require()
     case = _case(ctx, case_id)
     limit = ctx.settings.upload_max_bytes + 1
-    uploads = [Upload(f.filename or "", await f.read(limit)) for f in files]
+    uploads = [Upload(f.filename or "", f.file.read(limit)) for f in files]
     rows = service.attach_files(
         ctx.db, case=case, uploader=user, files=uploads, settings=ctx.settings, ip=ctx.ip
     )

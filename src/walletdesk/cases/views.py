@@ -90,9 +90,9 @@ def _about(ctx: Ctx, tx: WalletTransaction) -> dict[str, str]:
 
 
 @router.post("/portal/cases/new")
-async def new_case_submit(ctx: Context) -> Response:
+def new_case_submit(ctx: Context) -> Response:
     user = _customer(ctx)
-    values, uploads = await read_form(ctx)
+    values, uploads = read_form(ctx)
     kind = CATEGORIES.get(values.get("category", ""))
     if kind is None:
         error = ctx._("Choose a category.")
@@ -189,9 +189,9 @@ def portal_case(case_id: int, ctx: Context) -> Response:
 
 
 @router.post("/portal/cases/{case_id}/reply")
-async def portal_reply(case_id: int, ctx: Context) -> Response:
+def portal_reply(case_id: int, ctx: Context) -> Response:
     user = _customer(ctx)
-    values, uploads = await read_form(ctx)
+    values, uploads = read_form(ctx)
     case = service.get_readable_case(ctx.db, user=user, case_id=case_id)
     try:
         service.post_reply(

@@ -37,7 +37,7 @@ def my_kyc(ctx: Context) -> KycStatus:
 
 
 @router.post("/api/v1/me/security/kyc", response_model=KycSubmissionOut, status_code=201)
-async def submit_kyc(
+def submit_kyc(
     ctx: Context,
     level: str = Form(...),
     real_name: str = Form(""),
@@ -52,7 +52,7 @@ async def submit_kyc(
     user = ctx.require()
     limit = ctx.settings.upload_max_bytes
     uploads = {"id_front": id_front, "id_back": id_back, "selfie": selfie}
-    photos = {name: await f.read(limit + 1) for name, f in uploads.items() if f is not None}
+    photos = {name: f.file.read(limit + 1) for name, f in uploads.items() if f is not None}
     row = kyc.submit(
         ctx.db,
         settings=ctx.settings,

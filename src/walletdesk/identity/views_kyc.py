@@ -23,14 +23,14 @@ router = APIRouter(include_in_schema=False)
 PHOTO_FIELDS = ("id_front", "id_back", "selfie")
 
 
-async def read_photos(form: dict[str, Any], *, limit: int) -> dict[str, bytes]:
+def read_photos(form: dict[str, Any], *, limit: int) -> dict[str, bytes]:
     """The uploaded photos by field, each read up to one byte past the limit (so a larger
     file is refused without reading it all)."""
     photos = {}
     for name in PHOTO_FIELDS:
         upload = form.get(name)
         if isinstance(upload, UploadFile):
-            photos[name] = await upload.read(limit + 1)
+            photos[name] = upload.file.read(limit + 1)
     return photos
 
 
@@ -72,8 +72,8 @@ def kyc_page(ctx: Context) -> Response:
 
 
 @router.post("/security/kyc")
-async def kyc_submit(ctx: Context) -> Response:
-    form = await ctx.form()
+def kyc_submit(ctx: Context) -> Response:
+    form = ctx.form()
     user = ctx.require()
     fields = {
         name: text(form, name, 120) for name in ("level", "real_name", "id_type", "id_number")
@@ -83,7 +83,7 @@ async def kyc_submit(ctx: Context) -> Response:
             ctx.db,
             settings=ctx.settings,
             user=user,
-            photos=await read_photos(form, limit=ctx.settings.upload_max_bytes),
+            photos=read_photos(form, limit=ctx.settings.upload_max_bytes),
             ip=ctx.ip,
             **fields,
         )
@@ -108,8 +108,8 @@ def review_page(ctx: Context, submission_id: int) -> Response:
 
 
 @router.post("/console/kyc/{submission_id}/decision")
-async def review_decision(ctx: Context, submission_id: int) -> Response:
-    form = await ctx.form()
+def review_decision(ctx: Context, submission_id: int) -> Response:
+    form = ctx.form()
     staff = ctx.require("agent")
     try:
         kyc.decide(

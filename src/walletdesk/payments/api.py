@@ -24,7 +24,7 @@ from walletdesk.payments.schemas import (
 from walletdesk.payments.settings import PaymentSettings
 from walletdesk.payments.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER
 from walletdesk.payments.webhooks import receive_webhook
-from walletdesk.web.deps import DB, Context
+from walletdesk.web.deps import DB, Context, RawBody
 
 router = APIRouter(prefix="/api/v1/payments", tags=["payments"])
 
@@ -106,13 +106,13 @@ def create_withdrawal(ctx: Context, body: WithdrawalIn) -> TransactionOut:
 
 
 @router.post("/webhooks/{provider}", response_model=WebhookOut)
-async def webhook(provider: str, request: Request, db: DB) -> JSONResponse:
+def webhook(provider: str, request: Request, db: DB, body: RawBody) -> JSONResponse:
     """Signed by the provider (no session, no CSRF): 200 settled or duplicate, 202 ignored."""
     psettings = PaymentSettings.of(request.app.state.settings)
     result = receive_webhook(
         db,
         provider=provider,
-        body=await request.body(),
+        body=body,
         timestamp=request.headers.get(TIMESTAMP_HEADER, ""),
         signature=request.headers.get(SIGNATURE_HEADER, ""),
         psettings=psettings,

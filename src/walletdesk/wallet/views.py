@@ -157,9 +157,9 @@ def transfer_form(ctx: Context, code: str = "") -> HTMLResponse:
 
 
 @router.post("/wallet/transfer")
-async def transfer_preview(ctx: Context) -> HTMLResponse:
+def transfer_preview(ctx: Context) -> HTMLResponse:
     user = ctx.require("customer")
-    typed = _typed(await ctx.form())
+    typed = _typed(ctx.form())
     try:
         preview = _preview(ctx, user, typed)
     except DomainError as exc:
@@ -174,9 +174,9 @@ async def transfer_preview(ctx: Context) -> HTMLResponse:
 
 
 @router.post("/wallet/transfer/confirm", response_model=None)
-async def transfer_confirm(ctx: Context) -> HTMLResponse | RedirectResponse:
+def transfer_confirm(ctx: Context) -> HTMLResponse | RedirectResponse:
     user = ctx.require("customer")
-    form = await ctx.form()
+    form = ctx.form()
     typed = _typed(form)
     try:
         target = _target(ctx, typed)
