@@ -18,7 +18,7 @@ from walletdesk.errors import ValidationFailed
 from walletdesk.helpcenter import announcements
 from walletdesk.helpcenter.announcements import AnnouncementDraft
 from walletdesk.helpcenter.models import ANNOUNCEMENT_KINDS, Announcement
-from walletdesk.web.deps import Context
+from walletdesk.web.deps import Context, Id
 
 router = APIRouter(include_in_schema=False)
 FIELDS = ("kind", "title_zh", "title_en", "body_zh", "body_en", "starts_at", "ends_at")
@@ -129,7 +129,7 @@ def announcement_create(ctx: Context) -> Response:
 
 
 @router.get("/admin/announcements/{announcement_id}/edit")
-def announcement_edit(announcement_id: int, ctx: Context) -> HTMLResponse:
+def announcement_edit(announcement_id: Id, ctx: Context) -> HTMLResponse:
     require_admin(ctx)
     found = announcements.get_announcement(ctx.db, announcement_id=announcement_id)
     zone = ZoneInfo(ctx.settings.timezone)
@@ -137,7 +137,7 @@ def announcement_edit(announcement_id: int, ctx: Context) -> HTMLResponse:
 
 
 @router.post("/admin/announcements/{announcement_id}/edit")
-def announcement_update(announcement_id: int, ctx: Context) -> Response:
+def announcement_update(announcement_id: Id, ctx: Context) -> Response:
     require_admin(ctx)
     found = announcements.get_announcement(ctx.db, announcement_id=announcement_id)
     return _save(ctx, found)
@@ -154,10 +154,10 @@ def _publish(ctx: Context, announcement_id: int, published: bool) -> Response:
 
 
 @router.post("/admin/announcements/{announcement_id}/publish")
-def announcement_publish(announcement_id: int, ctx: Context) -> Response:
+def announcement_publish(announcement_id: Id, ctx: Context) -> Response:
     return _publish(ctx, announcement_id, True)
 
 
 @router.post("/admin/announcements/{announcement_id}/unpublish")
-def announcement_unpublish(announcement_id: int, ctx: Context) -> Response:
+def announcement_unpublish(announcement_id: Id, ctx: Context) -> Response:
     return _publish(ctx, announcement_id, False)

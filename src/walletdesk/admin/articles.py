@@ -11,7 +11,7 @@ from walletdesk.admin.common import redirect, render, require_admin, text
 from walletdesk.errors import Conflict, NotFound, ValidationFailed
 from walletdesk.helpcenter import service
 from walletdesk.helpcenter.models import HelpArticle
-from walletdesk.web.deps import Context
+from walletdesk.web.deps import Context, Id
 
 router = APIRouter(include_in_schema=False)
 LANGS = ("zh", "en")
@@ -179,7 +179,7 @@ def article_history(slug: str, lang: str, ctx: Context) -> HTMLResponse:
 
 
 @router.get("/admin/articles/{slug}/{lang}/versions/{number}")
-def article_version(slug: str, lang: str, number: int, ctx: Context) -> HTMLResponse:
+def article_version(slug: str, lang: str, number: Id, ctx: Context) -> HTMLResponse:
     require_admin(ctx)
     article = _article(ctx, slug, lang)
     version = service.get_version(ctx.db, article=article, lang=lang, number=number)
@@ -194,7 +194,7 @@ def article_version(slug: str, lang: str, number: int, ctx: Context) -> HTMLResp
 
 
 @router.post("/admin/articles/{slug}/{lang}/versions/{number}/restore")
-def article_restore(slug: str, lang: str, number: int, ctx: Context) -> Response:
+def article_restore(slug: str, lang: str, number: Id, ctx: Context) -> Response:
     admin = require_admin(ctx)
     article = _article(ctx, slug, lang)
     ctx.form()

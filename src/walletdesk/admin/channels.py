@@ -11,7 +11,7 @@ from walletdesk.admin.common import redirect, render, require_admin, text
 from walletdesk.errors import DomainError
 from walletdesk.helpcenter import registry
 from walletdesk.helpcenter.models import CHANNEL_KINDS, OfficialChannel
-from walletdesk.web.deps import Context
+from walletdesk.web.deps import Context, Id
 
 router = APIRouter(include_in_schema=False)
 FIELDS = ("kind", "value", "label_zh", "label_en", "region", "notes_zh", "notes_en")
@@ -67,13 +67,13 @@ def channel_add(ctx: Context) -> Response:
 
 
 @router.get("/admin/official-channels/{channel_id}/edit")
-def channel_edit(channel_id: int, ctx: Context) -> HTMLResponse:
+def channel_edit(channel_id: Id, ctx: Context) -> HTMLResponse:
     require_admin(ctx)
     return _page(ctx, editing=registry.get_channel(ctx.db, channel_id=channel_id))
 
 
 @router.post("/admin/official-channels/{channel_id}/edit")
-def channel_update(channel_id: int, ctx: Context) -> Response:
+def channel_update(channel_id: Id, ctx: Context) -> Response:
     admin = require_admin(ctx)
     channel = registry.get_channel(ctx.db, channel_id=channel_id)
     values = _submitted(ctx)
@@ -88,7 +88,7 @@ def channel_update(channel_id: int, ctx: Context) -> Response:
 
 
 @router.post("/admin/official-channels/{channel_id}/remove")
-def channel_remove(channel_id: int, ctx: Context) -> Response:
+def channel_remove(channel_id: Id, ctx: Context) -> Response:
     admin = require_admin(ctx)
     channel = registry.get_channel(ctx.db, channel_id=channel_id)
     ctx.form()

@@ -11,7 +11,7 @@ from walletdesk.admin.common import redirect, render, require_admin, text
 from walletdesk.errors import DomainError
 from walletdesk.identity import service as identity
 from walletdesk.identity.models import STAFF_ROLES
-from walletdesk.web.deps import Context
+from walletdesk.web.deps import Context, Id
 
 router = APIRouter(include_in_schema=False)
 FIELDS = ("role", "email", "display_name", "lang")
@@ -68,10 +68,10 @@ def _set_active(ctx: Context, user_id: int, active: bool) -> Response:
 
 
 @router.post("/admin/staff/{user_id}/deactivate")
-def staff_deactivate(user_id: int, ctx: Context) -> Response:
+def staff_deactivate(user_id: Id, ctx: Context) -> Response:
     return _set_active(ctx, user_id, False)
 
 
 @router.post("/admin/staff/{user_id}/reactivate")
-def staff_reactivate(user_id: int, ctx: Context) -> Response:
+def staff_reactivate(user_id: Id, ctx: Context) -> Response:
     return _set_active(ctx, user_id, True)

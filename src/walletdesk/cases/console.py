@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from fastapi.responses import RedirectResponse, Response
 
 from walletdesk.cases import service, states
@@ -20,7 +20,7 @@ from walletdesk.cases.webforms import display_for, field_errors, read_form
 from walletdesk.errors import DomainError
 from walletdesk.identity import service as identity
 from walletdesk.identity.models import User
-from walletdesk.web.deps import Context, Ctx
+from walletdesk.web.deps import Context, Ctx, Id
 
 router = APIRouter(include_in_schema=False)
 # A console action: (case, actor, form values, files) → the change, or a DomainError.
@@ -35,7 +35,7 @@ def inbox(
     priority: str = "",
     assignee: str = "anyone",
     q: str = "",
-    page: int = 1,
+    page: int = Query(1, ge=1, le=10_000),
 ) -> Response:
     user = ctx.require("agent")
     filters = service.CaseFilter(
@@ -59,7 +59,7 @@ def inbox(
 
 
 @router.get("/console/cases/{case_id}")
-def console_case(case_id: int, ctx: Context) -> Response:
+def console_case(case_id: Id, ctx: Context) -> Response:
     user = ctx.require("agent")
     return case_page(ctx, service.get_readable_case(ctx.db, user=user, case_id=case_id))
 
@@ -116,7 +116,7 @@ def act(ctx: Ctx, case_id: int, form_name: str, action: Action) -> Response:
 
 
 @router.post("/console/cases/{case_id}/reply")
-def reply(case_id: int, ctx: Context) -> Response:
+def reply(case_id: Id, ctx: Context) -> Response:
     def action(case: Case, actor: User, values: dict[str, str], files: list[Upload]) -> None:
         service.post_reply(
             ctx.db,
@@ -132,7 +132,7 @@ def reply(case_id: int, ctx: Context) -> Response:
 
 
 @router.post("/console/cases/{case_id}/note")
-def note(case_id: int, ctx: Context) -> Response:
+def note(case_id: Id, ctx: Context) -> Response:
     def action(case: Case, actor: User, values: dict[str, str], files: list[Upload]) -> None:
         service.add_internal_note(
             ctx.db,
@@ -148,7 +148,7 @@ def note(case_id: int, ctx: Context) -> Response:
 
 
 @router.post("/console/cases/{case_id}/status")
-def set_status(case_id: int, ctx: Context) -> Response:
+def set_status(case_id: Id, ctx: Context) -> Response:
     def action(case: Case, actor: User, values: dict[str, str], _files: list[Upload]) -> None:
         status = values.get("status", "")
         service.change_status(ctx.db, case=case, actor=actor, status=status, ip=ctx.ip)
@@ -157,7 +157,7 @@ def set_status(case_id: int, ctx: Context) -> Response:
 
 
 @router.post("/console/cases/{case_id}/priority")
-def set_priority(case_id: int, ctx: Context) -> Response:
+def set_priority(case_id: Id, ctx: Context) -> Response:
     def action(case: Case, actor: User, values: dict[str, str], _files: list[Upload]) -> None:
         priority = values.get("priority", "")
         service.set_priority(ctx.db, case=case, actor=actor, priority=priority, ip=ctx.ip)
@@ -166,7 +166,7 @@ def set_priority(case_id: int, ctx: Context) -> Response:
 
 
 @router.post("/console/cases/{case_id}/assignee")
-def set_assignee(case_id: int, ctx: Context) -> Response:
+def set_assignee(case_id: Id, ctx: Context) -> Response:
     def action(case: Case, actor: User, values: dict[str, str], _files: list[Upload]) -> None:
         raw = values.get("assignee_id", "").strip()
         if raw == "me":

@@ -16,7 +16,7 @@ from walletdesk.cases import service
 from walletdesk.cases.console import act, case_page
 from walletdesk.cases.models import Case
 from walletdesk.cases.panel import PanelDisplay
-from walletdesk.cases.webforms import display_for, field_errors, read_form
+from walletdesk.cases.webforms import display_for, field_errors
 from walletdesk.errors import DomainError
 from walletdesk.identity import staff_actions
 from walletdesk.identity.models import User
@@ -26,13 +26,13 @@ from walletdesk.payments.dispatch import gateway_of
 from walletdesk.payments.money import parse_amount
 from walletdesk.risk import service as risk
 from walletdesk.wallet import adjustments, history, owed
-from walletdesk.web.deps import Context
+from walletdesk.web.deps import Context, Id
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.post("/console/cases/{case_id}/reveal")
-def reveal(case_id: int, ctx: Context) -> Response:
+def reveal(case_id: Id, ctx: Context) -> Response:
     """The case page once more, with the chosen personal data in full (not a redirect: a
     reload shows it masked again)."""
     actor = ctx.require("agent")
@@ -54,7 +54,7 @@ def reveal(case_id: int, ctx: Context) -> Response:
 
 
 @router.post("/console/cases/{case_id}/unlock")
-def unlock(case_id: int, ctx: Context) -> Response:
+def unlock(case_id: Id, ctx: Context) -> Response:
     def action(case: Case, actor: User, values: dict[str, str], _files: object) -> None:
         staff_actions.unlock_account(
             ctx.db,
@@ -70,7 +70,7 @@ def unlock(case_id: int, ctx: Context) -> Response:
 
 
 @router.post("/console/cases/{case_id}/password-reset-code")
-def password_reset_code(case_id: int, ctx: Context) -> Response:
+def password_reset_code(case_id: Id, ctx: Context) -> Response:
     def action(case: Case, actor: User, _values: dict[str, str], _files: object) -> None:
         staff_actions.send_password_reset_code(
             ctx.db,
@@ -85,7 +85,7 @@ def password_reset_code(case_id: int, ctx: Context) -> Response:
 
 
 @router.post("/console/cases/{case_id}/unfreeze")
-def unfreeze(case_id: int, ctx: Context) -> Response:
+def unfreeze(case_id: Id, ctx: Context) -> Response:
     def action(case: Case, actor: User, values: dict[str, str], _files: object) -> None:
         raw = values.get("freeze_id", "")
         freeze_id = int(raw) if raw.isdigit() else 0
@@ -102,7 +102,7 @@ def unfreeze(case_id: int, ctx: Context) -> Response:
 
 
 @router.post("/console/cases/{case_id}/fee-refund")
-def fee_refund(case_id: int, ctx: Context) -> Response:
+def fee_refund(case_id: Id, ctx: Context) -> Response:
     def action(case: Case, actor: User, values: dict[str, str], _files: object) -> None:
         public_id = values.get("transaction", "")
         tx = history.get_transaction(ctx.db, user_id=case.customer_id, public_id=public_id)
@@ -121,7 +121,7 @@ def fee_refund(case_id: int, ctx: Context) -> Response:
 
 
 @router.post("/console/cases/{case_id}/compensation")
-def compensation(case_id: int, ctx: Context) -> Response:
+def compensation(case_id: Id, ctx: Context) -> Response:
     def action(case: Case, actor: User, values: dict[str, str], _files: object) -> None:
         currency = values.get("currency", "")
         adjustments.request_compensation(
@@ -139,7 +139,7 @@ def compensation(case_id: int, ctx: Context) -> Response:
 
 
 @router.post("/console/cases/{case_id}/fee-waiver")
-def fee_waiver(case_id: int, ctx: Context) -> Response:
+def fee_waiver(case_id: Id, ctx: Context) -> Response:
     def action(case: Case, actor: User, values: dict[str, str], _files: object) -> None:
         raw = values.get("days", "").strip()
         adjustments.request_fee_waiver(
@@ -156,7 +156,7 @@ def fee_waiver(case_id: int, ctx: Context) -> Response:
 
 
 @router.post("/console/cases/{case_id}/write-off")
-def write_off(case_id: int, ctx: Context) -> Response:
+def write_off(case_id: Id, ctx: Context) -> Response:
     def action(case: Case, actor: User, values: dict[str, str], _files: object) -> None:
         owed.request_write_off(
             ctx.db,
@@ -172,7 +172,7 @@ def write_off(case_id: int, ctx: Context) -> Response:
 
 
 @router.post("/console/cases/{case_id}/withdrawals/{public_id}/retry")
-def retry_withdrawal(case_id: int, public_id: str, ctx: Context) -> Response:
+def retry_withdrawal(case_id: Id, public_id: str, ctx: Context) -> Response:
     def action(case: Case, actor: User, _values: dict[str, str], _files: object) -> None:
         stuck.retry_withdrawal(
             ctx.db,
@@ -188,7 +188,7 @@ def retry_withdrawal(case_id: int, public_id: str, ctx: Context) -> Response:
 
 
 @router.post("/console/cases/{case_id}/withdrawals/{public_id}/cancel")
-def cancel_withdrawal(case_id: int, public_id: str, ctx: Context) -> Response:
+def cancel_withdrawal(case_id: Id, public_id: str, ctx: Context) -> Response:
     def action(case: Case, actor: User, values: dict[str, str], _files: object) -> None:
         stuck.cancel_withdrawal(
             ctx.db,
@@ -204,7 +204,7 @@ def cancel_withdrawal(case_id: int, public_id: str, ctx: Context) -> Response:
 
 
 @router.get("/console/cases/{case_id}/transactions/{public_id}")
-def transaction(case_id: int, public_id: str, ctx: Context) -> Response:
+def transaction(case_id: Id, public_id: str, ctx: Context) -> Response:
     """One of the case's customer's transactions with its steps, fee and refunds."""
     actor = ctx.require("agent")
     require_permission(actor, "customer.view")

@@ -13,9 +13,7 @@ from walletdesk.errors import DomainError
 from walletdesk.web.deps import Ctx
 
 
-def read_form(
-    ctx: Ctx, *, files_field: str = "attachments"
-) -> tuple[dict[str, str], list[Upload]]:
+def read_form(ctx: Ctx, *, files_field: str = "attachments") -> tuple[dict[str, str], list[Upload]]:
     """The text fields and the chosen files of a multipart form, after its CSRF check. Each
     file is read to one byte past the limit only, which is enough to refuse it."""
     form = ctx.multi_form()  # the multi-dict keeps every file

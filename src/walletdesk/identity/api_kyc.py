@@ -9,7 +9,7 @@ from walletdesk.identity import kyc
 from walletdesk.identity.kyc_models import KycSubmission
 from walletdesk.identity.present import mask_id_number
 from walletdesk.identity.schemas import KycDecision, KycStatus, KycSubmissionOut
-from walletdesk.web.deps import Context
+from walletdesk.web.deps import Context, Id
 
 router = APIRouter(tags=["kyc"])
 
@@ -75,7 +75,7 @@ def review_queue(ctx: Context, status: str = "pending") -> list[KycSubmissionOut
 
 
 @router.post("/api/v1/kyc/submissions/{submission_id}/decision", response_model=KycSubmissionOut)
-def decide(submission_id: int, body: KycDecision, ctx: Context) -> KycSubmissionOut:
+def decide(submission_id: Id, body: KycDecision, ctx: Context) -> KycSubmissionOut:
     staff = ctx.require("agent")
     row = kyc.decide(
         ctx.db,

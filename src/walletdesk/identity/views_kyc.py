@@ -17,7 +17,7 @@ from walletdesk.identity.kyc_models import ID_TYPES
 from walletdesk.identity.logins import mask_phone
 from walletdesk.identity.messages import KYC_LEVEL_LABELS, KYC_STATUS_LABELS
 from walletdesk.identity.present import local_time, mask_id_number
-from walletdesk.web.deps import Context, Ctx
+from walletdesk.web.deps import Context, Ctx, Id
 
 router = APIRouter(include_in_schema=False)
 PHOTO_FIELDS = ("id_front", "id_back", "selfie")
@@ -101,14 +101,14 @@ def review_list(ctx: Context, status: str = "pending") -> Response:
 
 
 @router.get("/console/kyc/{submission_id}")
-def review_page(ctx: Context, submission_id: int) -> Response:
+def review_page(ctx: Context, submission_id: Id) -> Response:
     staff = ctx.require("agent")
     submission = kyc.submission_for_staff(ctx.db, staff=staff, submission_id=submission_id)
     return ctx.render("identity/kyc_review.html", submission=submission, errors={}, **_helpers(ctx))
 
 
 @router.post("/console/kyc/{submission_id}/decision")
-def review_decision(ctx: Context, submission_id: int) -> Response:
+def review_decision(ctx: Context, submission_id: Id) -> Response:
     form = ctx.form()
     staff = ctx.require("agent")
     try:
@@ -133,7 +133,7 @@ def review_decision(ctx: Context, submission_id: int) -> Response:
 
 
 @router.get("/console/kyc/{submission_id}/documents/{document_id}")
-def review_document(ctx: Context, submission_id: int, document_id: int) -> Response:
+def review_document(ctx: Context, submission_id: Id, document_id: Id) -> Response:
     staff = ctx.require("agent")
     document, data = kyc.document_for_staff(
         ctx.db,

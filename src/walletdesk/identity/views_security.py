@@ -23,7 +23,7 @@ from walletdesk.identity.web import (
     reauth_gate,
 )
 from walletdesk.risk import service as risk
-from walletdesk.web.deps import SESSION_COOKIE, Context
+from walletdesk.web.deps import SESSION_COOKIE, Context, Id
 
 router = APIRouter(include_in_schema=False)
 
@@ -199,7 +199,7 @@ def phone_submit(ctx: Context) -> Response:
 
 
 @router.post("/security/devices/{device_id}/sign-out")
-def device_sign_out(ctx: Context, device_id: int) -> Response:
+def device_sign_out(ctx: Context, device_id: Id) -> Response:
     ctx.form()
     user = ctx.require()
     session = current_session(ctx)

@@ -24,7 +24,7 @@ from walletdesk.payments.schemas import (
 from walletdesk.payments.settings import PaymentSettings
 from walletdesk.payments.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER
 from walletdesk.payments.webhooks import receive_webhook
-from walletdesk.web.deps import DB, Context, RawBody
+from walletdesk.web.deps import DB, Context, Id, RawBody
 
 router = APIRouter(prefix="/api/v1/payments", tags=["payments"])
 
@@ -52,7 +52,7 @@ def bind_method(ctx: Context, body: MethodIn) -> MethodOut:
 
 
 @router.delete("/methods/{method_id}", status_code=204)
-def unbind_method(ctx: Context, method_id: int) -> None:
+def unbind_method(ctx: Context, method_id: Id) -> None:
     user = ctx.require("customer")
     methods.unbind_method(ctx.db, user_id=user.id, method_id=method_id)
 

@@ -17,7 +17,7 @@ from walletdesk.payments.dispatch import gateway_of, send_after_commit
 from walletdesk.payments.models import METHOD_KINDS
 from walletdesk.payments.money import parse_amount
 from walletdesk.payments.settings import PaymentSettings
-from walletdesk.web.deps import Context, Ctx
+from walletdesk.web.deps import Context, Ctx, Id
 
 router = APIRouter(include_in_schema=False)
 router.include_router(console.router)
@@ -234,7 +234,7 @@ def methods_bind(ctx: Context) -> Response:
 
 
 @router.post("/wallet/methods/{method_id}/unbind")
-def methods_unbind(ctx: Context, method_id: int) -> Response:
+def methods_unbind(ctx: Context, method_id: Id) -> Response:
     user = _customer(ctx)
     ctx.form()
     methods.unbind_method(ctx.db, user_id=user.id, method_id=method_id)

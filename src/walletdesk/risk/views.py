@@ -13,7 +13,7 @@ from walletdesk.risk import service as risk
 from walletdesk.risk.models import AccountFreeze, RiskHit
 from walletdesk.risk.rules import ACTION_LABELS
 from walletdesk.wallet import held
-from walletdesk.web.deps import Context, Ctx
+from walletdesk.web.deps import Context, Ctx, Id
 
 router = APIRouter(include_in_schema=False)
 RECENT = 50
@@ -81,5 +81,5 @@ def reject(ctx: Context, public_id: str) -> Response:
 
 
 @router.post(PAGE + "/freezes/{freeze_id}/unfreeze")
-def unfreeze(ctx: Context, freeze_id: int) -> Response:
+def unfreeze(ctx: Context, freeze_id: Id) -> Response:
     return _act(ctx, "unfreeze", str(freeze_id))

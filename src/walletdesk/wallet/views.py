@@ -143,7 +143,7 @@ def statement(
 
 
 @router.get("/wallet/transactions/{public_id}")
-def transaction(ctx: Context, public_id: str, sent: int = 0) -> HTMLResponse:
+def transaction(ctx: Context, public_id: str, sent: int = Query(0, ge=0, le=1)) -> HTMLResponse:
     user = ctx.require("customer")
     tx = history.get_transaction(ctx.db, user_id=user.id, public_id=public_id)
     return _page(ctx, "wallet/transaction.html", tx=tx, sent=bool(sent), owing=owed.owed_on(tx))
