@@ -38,7 +38,7 @@ from walletdesk.wallet.currencies import format_minor
 from walletdesk.wallet.history import status_label
 from walletdesk.wallet.reasons import reason_text
 from walletdesk.wallet.steps import step_note, step_text
-from walletdesk.web import apidocs, deps, edge
+from walletdesk.web import apidocs, deps, edge, openapi
 
 log = logging.getLogger("walletdesk")
 WEB_DIR = Path(__file__).parent / "web"
@@ -103,6 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
+        openapi_url=None,
         dependencies=[Depends(edge.refuse_nul)],
     )
     app.state.settings = settings
@@ -115,7 +116,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _install_middleware(app, settings)
     _install_error_handlers(app)
     for name in ROUTER_MODULES:
-        app.include_router(importlib.import_module(name).router)
+        router = importlib.import_module(name).router
+        openapi.declare_errors(router)
+        app.include_router(router)
     _prepare_routes(app)
 
     # The health check has its own connection and its own thread, so that it answers while
