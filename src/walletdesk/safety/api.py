@@ -12,7 +12,7 @@ router = APIRouter(prefix="/api/v1/safety", tags=["safety"])
 
 @router.post("/redact", response_model=RedactResponse)
 def redact_text(body: RedactRequest) -> RedactResponse:
-    result = redact(body.text)
+    result = redact(body.text, lang=body.lang)
     return RedactResponse(
         text=result.text,
         findings=[FindingOut(kind=f.kind, start=f.start, end=f.end) for f in result.findings],
