@@ -21,9 +21,10 @@ from sqlalchemy import text
 from walletdesk import __version__, jobs
 from walletdesk.config import Settings
 from walletdesk.db import make_engine, make_sessionmaker, session_scope
-from walletdesk.errors import DomainError
+from walletdesk.errors import DomainError, RateLimited
 from walletdesk.i18n import Translator, gettext
 from walletdesk.identity.present import local_time
+from walletdesk.ratelimit import make_limiter
 from walletdesk.wallet.currencies import format_minor
 from walletdesk.wallet.history import status_label
 from walletdesk.wallet.reasons import reason_text
@@ -90,6 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = factory
+    app.state.limiter = make_limiter(settings)
     app.state.templates = _templates(settings)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     _install_middleware(app, settings)
@@ -205,7 +207,10 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> Response:
         message = gettext(_lang_of(request), exc.message, **exc.params)
-        return _error_response(request, exc.status, exc.code, message, exc.field)
+        response = _error_response(request, exc.status, exc.code, message, exc.field)
+        if isinstance(exc, RateLimited) and exc.retry_after:
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:

@@ -14,6 +14,7 @@ from walletdesk.helpcenter import announcements, fees, registry, service
 from walletdesk.helpcenter.display import page_values
 from walletdesk.helpcenter.markdown import render_markdown
 from walletdesk.web.deps import Context
+from walletdesk.web.limits import check_rate
 
 router = APIRouter(include_in_schema=False)
 
@@ -97,6 +98,7 @@ def official_channels(ctx: Context, value: str = "") -> HTMLResponse:
     value = value[:MAX_CHECK_VALUE]
     check, advice, error = None, "", ""
     if value.strip():
+        check_rate(ctx.request, "channel_check")
         try:
             check = registry.check_value(ctx.db, value=value)
             advice = registry.advice(check, ctx._, with_link=False)
