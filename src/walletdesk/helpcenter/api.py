@@ -203,4 +203,6 @@ def check_channel(
         official=check.official,
         channel=channel_out(check.channel, ctx.lang) if check.channel else None,
         advice=registry.advice(check, ctx._),
+        reason=check.reason,
+        resembles=check.why.resembles if not check.official else None,
     )

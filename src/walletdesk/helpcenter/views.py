@@ -96,12 +96,13 @@ def fee_page(ctx: Context) -> HTMLResponse:
 @router.get("/help/official-channels")
 def official_channels(ctx: Context, value: str = "") -> HTMLResponse:
     value = value[:MAX_CHECK_VALUE]
-    check, advice, error = None, "", ""
+    check, advice, reason, error = None, "", "", ""
     if value.strip():
         check_rate(ctx.request, "channel_check")
         try:
             check = registry.check_value(ctx.db, value=value)
-            advice = registry.advice(check, ctx._, with_link=False)
+            advice = registry.advice(check, ctx._, with_link=False, with_reason=False)
+            reason = registry.reason_text(check, ctx._)
         except ValidationFailed as exc:
             error = ctx._(exc.message, **exc.params)
     by_kind: dict[str, list[Any]] = {}
@@ -113,6 +114,7 @@ def official_channels(ctx: Context, value: str = "") -> HTMLResponse:
         value=value,
         check=check,
         advice=advice,
+        reason=reason,
         error=error,
         by_kind=by_kind,
         verify_article=registry.VERIFY_ARTICLE,
