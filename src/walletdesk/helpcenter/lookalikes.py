@@ -88,9 +88,9 @@ def _website(raw: str, host: str, officials: list[str]) -> Diagnosis:
             return Diagnosis("disguised_link", official, host)
         if host.startswith(official + ".") or f".{official}." in host:
             return Diagnosis("subdomain_trick", official, host)
-    official = _lookalike_domain(host, officials)
-    if official:
-        return Diagnosis("lookalike_domain", official, host)
+    imitated = _lookalike_domain(host, officials)
+    if imitated:
+        return Diagnosis("lookalike_domain", imitated, host)
     return Diagnosis("unknown_website", _base_domains(officials)[0] if officials else None, host)
 
 
