@@ -25,6 +25,7 @@ from walletdesk.errors import DomainError, RateLimited
 from walletdesk.i18n import Translator, gettext
 from walletdesk.identity.present import local_time
 from walletdesk.ratelimit import make_limiter
+from walletdesk.safety.accesslog import install_access_log_filter
 from walletdesk.wallet.currencies import format_minor
 from walletdesk.wallet.history import status_label
 from walletdesk.wallet.reasons import reason_text
@@ -70,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     settings.ensure_dirs()
     settings.signing_key()
+    install_access_log_filter()
     engine = make_engine(settings.db_url)
     factory = make_sessionmaker(engine, info={"settings": settings})
 
