@@ -3,7 +3,8 @@
 Usage: bench/eval_redaction.py [--split dev|test|all] [--misses]
 Default: the test split (held out; tune on dev). A secret counts as found when every one of
 its characters is hidden; a benign message counts as touched when anything in it is hidden.
-BANKING77 queries (train and test) are benign messages too, reported on their own.
+BANKING77 queries (train and test) and the help-center search questions (zh and en) are
+benign messages too, reported on their own.
 """
 
 from __future__ import annotations
@@ -20,11 +21,18 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(Path(__file__).parent))
 
+import yaml  # noqa: E402
 from redaction_corpus import Sample, generate, split  # noqa: E402
 
 from walletdesk.safety.redaction import redact  # noqa: E402
 
 BANKING77 = ROOT.parent / "shared" / "data" / "banking77"
+# Customer questions in zh and en written for help-center search: none holds a secret.
+HELP_QUERIES = (
+    ROOT.parent / "shared" / "kb" / "dev-queries.yaml",
+    ROOT / "tests" / "helpcenter" / "heldout-queries.yaml",
+    ROOT / "tests" / "helpcenter" / "fresh-queries.yaml",
+)
 
 
 @dataclass
@@ -35,6 +43,8 @@ class Score:
     touched: int = 0
     banking77: int = 0
     banking77_touched: int = 0
+    help_queries: int = 0
+    help_queries_touched: int = 0
     missed_by_kind: Counter[str] = field(default_factory=Counter)
     secrets_by_kind: Counter[str] = field(default_factory=Counter)
     misses: list[str] = field(default_factory=list)
@@ -55,6 +65,14 @@ def banking77_queries() -> list[str]:
         if path.exists():
             with path.open(encoding="utf-8") as fh:
                 queries += [row["text"] for row in csv.DictReader(fh)]
+    return queries
+
+
+def help_queries() -> list[str]:
+    queries = []
+    for path in HELP_QUERIES:
+        if path.exists():
+            queries += [str(q["q"]) for q in yaml.safe_load(path.read_text("utf-8"))["queries"]]
     return queries
 
 
@@ -97,6 +115,11 @@ def evaluate(samples: list[Sample], *, with_banking77: bool = True) -> Score:
             if redact(query).findings:
                 score.banking77_touched += 1
                 score.misses.append(f"[touched banking77] {query!r}")
+        for query in help_queries():
+            score.help_queries += 1
+            if redact(query).findings:
+                score.help_queries_touched += 1
+                score.misses.append(f"[touched help query] {query!r}")
     return score
 
 
@@ -110,12 +133,14 @@ def main() -> int:
     started = time.perf_counter()
     score = evaluate(chosen)
     elapsed = time.perf_counter() - started
-    count = len(chosen) + score.banking77
+    count = len(chosen) + score.banking77 + score.help_queries
     print(f"# split={args.split} secrets={score.secrets} benign={score.benign}")
     print(f"BENCH redaction_recall {score.recall:.4f} ratio")
     print(f"BENCH redaction_false_positive_rate {score.false_positive_rate:.4f} ratio")
     rate = score.banking77_touched / score.banking77 if score.banking77 else 0.0
     print(f"BENCH redaction_banking77_touched {rate:.4f} ratio")
+    rate = score.help_queries_touched / score.help_queries if score.help_queries else 0.0
+    print(f"BENCH redaction_help_queries_touched {rate:.4f} ratio")
     print(f"BENCH redaction_ms_per_message {elapsed * 1000 / count:.3f} ms")
     for kind, total in sorted(score.secrets_by_kind.items()):
         found = total - score.missed_by_kind[kind]

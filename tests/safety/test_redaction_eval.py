@@ -23,6 +23,8 @@ def test_held_out_recall_and_false_positives():
     assert score.false_positive_rate <= 0.01, score.misses[:20]
     assert score.banking77 > 13_000
     assert score.banking77_touched == 0, score.misses[:20]
+    assert score.help_queries > 300
+    assert score.help_queries_touched == 0, score.misses[:20]
 
 
 def test_the_split_is_fixed_and_disjoint():

@@ -45,7 +45,11 @@ _SEPARATOR = re.compile(r"^[\s,;，、。.:：\-\d()（）#]*$")
 class _Char:
     char: str
     start: int
-    spaced: bool  # something (a space, a comma, a number) separates it from the previous one
+    gap: str  # what separates it from the previous one (a space, a comma, a number, nothing)
+
+    @property
+    def spaced(self) -> bool:
+        return bool(self.gap)
 
 
 @lru_cache(maxsize=1)
@@ -147,11 +151,11 @@ def _chinese_runs(text: str) -> list[list[_Char]]:
         char = match.group()
         between = text[run[-1].start + 1 : match.start()] if run else ""
         if char in ranks and run and _SEPARATOR.match(between):
-            run.append(_Char(char, match.start(), bool(between)))
+            run.append(_Char(char, match.start(), between))
             continue
         if len(run) >= PHRASE_MIN_WORDS_IN_CONTEXT:
             runs.append(run)
-        run = [_Char(char, match.start(), True)] if char in ranks else []
+        run = [_Char(char, match.start(), " ")] if char in ranks else []
     if len(run) >= PHRASE_MIN_WORDS_IN_CONTEXT:
         runs.append(run)
     return runs
@@ -160,6 +164,13 @@ def _chinese_runs(text: str) -> list[list[_Char]]:
 def _mean_rank(chars: list[_Char]) -> float:
     ranks = _chinese()
     return sum(ranks[c.char] for c in chars) / len(chars)
+
+
+def _evenly_written(window: list[_Char]) -> bool:
+    """A phrase is written one way throughout: every word apart, or run together with at most
+    line breaks or spaces between groups. Prose runs on across commas and full stops."""
+    gaps = [c.gap for c in window[1:]]
+    return all(gaps) or all(not gap or gap.isspace() for gap in gaps)
 
 
 def _checksummed(run: list[_Char]) -> list[tuple[int, int]]:
@@ -175,7 +186,8 @@ def _checksummed(run: list[_Char]) -> list[tuple[int, int]]:
         for first in range(len(run) - size + 1):
             window = run[first : first + size]
             if (
-                checksum_valid([ranks[c.char] for c in window])
+                _evenly_written(window)
+                and checksum_valid([ranks[c.char] for c in window])
                 and _mean_rank(window) >= ZH_MIN_MEAN_RANK
                 and _word_pairs(window) <= ZH_MAX_WORD_PAIRS
             ):
