@@ -176,3 +176,24 @@ def test_api_markers_follow_the_requested_language(client):
     assert body["findings"] == [{"kind": "otp", "start": 4, "end": 10}]
     chinese = client.post("/api/v1/safety/redact", json={"text": "验证码 482913"}).json()
     assert chinese["text"] == "验证码 [验证码已隐藏]"
+
+
+def test_more_ways_of_writing_a_phrase_and_a_card():
+    rng = random.Random(77)
+    chinese = Mnemonic("chinese_simplified").to_mnemonic(rng.randbytes(16)).split()
+    english = Mnemonic("english").to_mnemonic(rng.randbytes(16)).split()
+    assert kinds("|".join(chinese)) == ["recovery_phrase"]
+    assert kinds(" / ".join(english)) == ["recovery_phrase"]
+    # Eleven characters (one forgotten, so no checksum) right after 助记词.
+    assert kinds("助记词 " + "".join(chinese[:11]) + " 最后一个忘了") == ["recovery_phrase"]
+    assert kinds("卡号４１１１１１１１１１１１１１１１") == ["card_number"]  # full-width digits
+
+
+def test_questions_about_recovery_phrases_are_kept():
+    for question in (
+        "我的助记词丢了怎么办，能不能帮我找回来",
+        "助记词是什么意思，为什么客服不能问我要助记词",
+        "刚才有人冒充客服要我的助记词和私钥，还让我下载远程软件",
+        "助记词被别人知道了，资产会不会被转走，现在该怎么保护",
+    ):
+        assert kinds(question) == [], question

@@ -30,6 +30,8 @@ CONTEXT_SPAN = 40
 # prose). Tuned on the dev split of bench/eval_redaction.py and on the help articles.
 ZH_MIN_MEAN_RANK = 450
 ZH_MAX_WORD_PAIRS = 0.25
+# Without a checksum to back them, characters must be rarer still.
+ZH_MIN_MEAN_RANK_MISTYPED = 600
 
 PHRASE_CONTEXT = re.compile(
     r"助记词|助记|恢复短语|恢复词|种子|密语|seed|mnemonic|recovery|secret\s+phrase|"
@@ -38,7 +40,7 @@ PHRASE_CONTEXT = re.compile(
 )
 _EN_WORD = re.compile(r"[A-Za-z]+")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
-_SEPARATOR = re.compile(r"^[\s,;，、。.:：\-\d()（）#]*$")
+_SEPARATOR = re.compile(r"^[\s,;，、。.:：\-\d()（）#|/｜]*$")
 
 
 @dataclass(frozen=True)
@@ -206,6 +208,36 @@ def _spaced_parts(run: list[_Char]) -> list[list[_Char]]:
     return parts
 
 
+def _joined_parts(run: list[_Char]) -> list[list[_Char]]:
+    """The parts of a run written without anything between the characters."""
+    parts: list[list[_Char]] = [[run[0]]]
+    for item in run[1:]:
+        if item.spaced:
+            parts.append([item])
+        else:
+            parts[-1].append(item)
+    return parts
+
+
+def _mistyped(text: str, part: list[_Char]) -> bool:
+    """A phrase without spaces that fails its checksum (a word mistyped or forgotten) counts
+    right after 助记词 / seed phrase, if its characters are as rare and as unrelated as a
+    phrase's."""
+    ranks, simplified, words = _chinese(), _simplified(), _two_char_words()
+    start, end = part[0].start, part[-1].start + 1
+    if not PHRASE_MIN_WORDS_IN_CONTEXT <= len(part) <= max(PHRASE_LENGTHS):
+        return False
+    if PHRASE_CONTEXT.search(text[start:end]):
+        return False  # "我的助记词丢了怎么办" is about a phrase, not one
+    plain = [simplified.get(c.char, c.char) for c in part]
+    pairs = sum(a + b in words for a, b in itertools.pairwise(plain))
+    return (
+        sum(ranks[c.char] for c in part) >= ZH_MIN_MEAN_RANK_MISTYPED * len(part)
+        and pairs <= ZH_MAX_WORD_PAIRS * (len(part) - 1)
+        and has_context(text, start, end, PHRASE_CONTEXT)
+    )
+
+
 def chinese_phrases(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     for run in _chinese_runs(text):
@@ -214,6 +246,7 @@ def chinese_phrases(text: str) -> list[tuple[int, int]]:
             start, end = part[0].start, part[-1].start + 1
             if _long_enough(text, start, end, len(part)):
                 spans.append((start, end))
+        spans += [(p[0].start, p[-1].start + 1) for p in _joined_parts(run) if _mistyped(text, p)]
     return _merged(spans)
 
 

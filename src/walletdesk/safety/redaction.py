@@ -62,6 +62,7 @@ _CVV = re.compile(
     r"(?P<secret>\d{3,4})(?!\d)",
     re.I,
 )
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 
 MARKERS = {
@@ -120,6 +121,7 @@ def _cards_in(match: re.Match[str]) -> list[tuple[int, int, str]]:
     while i < len(groups):
         for j in range(len(groups), i, -1):
             digits = "".join(g[2] for g in groups[i:j])
+            digits = digits.translate(_FULL_WIDTH)
             if 13 <= len(digits) <= 19 and _card_prefix(digits) and luhn_valid(digits):
                 cards.append((groups[i][0], groups[j - 1][1], digits))
                 i = j
