@@ -31,9 +31,11 @@ from walletdesk.db import (
     request_slots,
     session_scope,
 )
-from walletdesk.errors import DomainError, TooLarge
+from walletdesk.errors import DomainError, RateLimited, TooLarge
 from walletdesk.i18n import N_, Translator, catalog, gettext
 from walletdesk.identity.present import local_time
+from walletdesk.ratelimit import make_limiter
+from walletdesk.safety.accesslog import install_access_log_filter
 from walletdesk.wallet.currencies import format_minor
 from walletdesk.wallet.history import status_label
 from walletdesk.wallet.reasons import reason_text
@@ -84,6 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings.ensure_dirs()
     settings.signing_key()
     catalog("zh")  # read once now: error handlers translate on the event loop
+    install_access_log_filter()
     engine = make_engine(settings.db_url)
     probe = make_probe_engine(settings.db_url)
     factory = make_sessionmaker(engine, info={"settings": settings})
@@ -110,6 +113,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessionmaker = factory
     app.state.db_slots = anyio.CapacityLimiter(request_slots(engine))
+    app.state.limiter = make_limiter(settings)
     app.state.templates = _templates(settings)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     apidocs.mount_assets(app)
@@ -298,7 +302,10 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> Response:
         message = gettext(_lang_of(request), exc.message, **exc.params)
-        return await _error_response(request, exc.status, exc.code, message, exc.field)
+        response = await _error_response(request, exc.status, exc.code, message, exc.field)
+        if isinstance(exc, RateLimited) and exc.retry_after:
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:

@@ -33,6 +33,11 @@ class Settings(BaseSettings):
     login_max_failures: int = 5
     login_lock_minutes: int = 30
     login_throttle_per_minute: int = 10
+    # Requests per client address per minute on public endpoints (0: no limit).
+    rate_limit_redact_per_minute: int = 60
+    rate_limit_help_search_per_minute: int = 60
+    rate_limit_help_suggest_per_minute: int = 240  # asked as the customer types
+    rate_limit_channel_check_per_minute: int = 30
     timezone: str = "Asia/Shanghai"
     brand: str = Field(default="WalletDesk")
     # SMS: "sandbox" keeps messages in the sms_outbox table; "http" posts them to a
