@@ -1,9 +1,10 @@
 """What the OpenAPI document says each operation can answer besides success: the error
 statuses that follow from its shape, all in the one error body every error has.
 
-Declared from each route rather than by hand, so that a new route cannot forget them:
-whoever needs a sign-in can get 401/403, a path with an id can get 404, a body can be
-malformed or too large, a change can conflict, any input can be invalid or throttled.
+Declared from each route rather than by hand, so that a new route cannot forget them: any
+request can carry an ended token (401) or lack its CSRF header (403), a path with an id can
+get 404, a body can be malformed or too large, a change can conflict, an account can be
+locked, any input can be invalid or throttled.
 """
 
 from __future__ import annotations
@@ -42,14 +43,16 @@ DESCRIPTIONS = {
 
 
 def error_statuses(route: APIRoute) -> set[int]:
-    statuses = {422, 429}
+    # Any request may carry a token that is invalid or has ended (401), or a cookie session
+    # without its CSRF header (403).
+    statuses = {401, 403, 422, 429}
     methods = route.methods or set()
     if methods & CHANGES:
         statuses |= {400, 409, 413}
     if "{" in route.path:
         statuses.add(404)
     if not route.path.startswith("/api/v1/help") and route.path != "/api/v1/safety/redact":
-        statuses |= {401, 403, 423}
+        statuses.add(423)
     return statuses
 
 
