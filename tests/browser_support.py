@@ -24,6 +24,7 @@ from walletdesk.db import make_engine, make_sessionmaker, session_scope
 from walletdesk.demo import seed_demo
 from walletdesk.migrations import upgrade
 from walletdesk.payments.sandbox import SandboxServer, SandboxState
+from tests.conftest import FAST_HASHING
 
 CHROMIUM = "/usr/bin/chromium"
 # How long `expect` waits for what a user would see: the machine is shared and busy while
@@ -68,6 +69,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         payments_webhook_secret=WEBHOOK_SECRET,
         payments_webhook_base_url=f"http://127.0.0.1:{port}",
         jobs="off",
+        **FAST_HASHING,
         _env_file=None,  # type: ignore[call-arg]
     )
     settings.ensure_dirs()

@@ -33,6 +33,8 @@ pytest_plugins = ["tests.browser_support"]
 
 PG_ADMIN = os.environ.get("WALLETDESK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 PASSWORD = "correct horse battery"
+# Argon2 at the lowest cost: tests create and sign in people by the hundred. Never in the demo.
+FAST_HASHING = {"password_hash_time_cost": 1, "password_hash_memory_kib": 64}
 
 
 @pytest.fixture(scope="session")
@@ -86,6 +88,7 @@ def settings(tmp_path: Path, db_url: str) -> Settings:
         database_url=db_url,
         secret_key="test-secret-key-not-for-production",
         jobs="off",  # tests run jobs themselves (tests/test_jobs.py)
+        **FAST_HASHING,
         _env_file=None,  # type: ignore[call-arg]
     )
 

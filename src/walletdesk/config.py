@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     login_max_failures: int = 5
     login_lock_minutes: int = 30
     login_throttle_per_minute: int = 10
+    # Argon2id cost of password hashes (argon2-cffi's RFC 9106 "low memory" profile by
+    # default). Tests lower it to hash quickly; never lower it for the demo or production.
+    password_hash_time_cost: int = 3
+    password_hash_memory_kib: int = 65536
     timezone: str = "Asia/Shanghai"
     brand: str = Field(default="WalletDesk")
     # SMS: "sandbox" keeps messages in the sms_outbox table; "http" posts them to a

@@ -106,7 +106,7 @@ def reset_password(
     otp.use_code(db, settings=settings, phone=phone, purpose="reset", code=code)
     if user is None:  # only a decoy code existed, and nobody knows it
         raise ValidationFailed("The code is wrong. Check the SMS and try again.", field="code")
-    user.password_hash = hash_password(password)
+    user.password_hash = hash_password(password, settings=settings)
     user.failed_logins = 0
     user.locked_until = None  # the temporary lock guards the password, now replaced
     service.revoke_sessions(db, user_id=user.id)
@@ -128,9 +128,9 @@ def change_password(
 ) -> None:
     """A new password (after re-authentication); other sessions are signed out."""
     check_new_password(password, login=user.login, name=user.display_name)
-    if verify_password(user.password_hash, password):
+    if verify_password(user.password_hash, password, settings=settings):
         raise ValidationFailed("The new password is the same as the current one.", field="password")
-    user.password_hash = hash_password(password)
+    user.password_hash = hash_password(password, settings=settings)
     service.revoke_sessions(db, user_id=user.id, keep_session_id=keep_session_id)
     events.record_event(db, user_id=user.id, kind="password_changed", ip=ip, device=device)
     _notify(db, settings=settings, user=user, kind="password_changed")

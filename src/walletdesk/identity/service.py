@@ -15,7 +15,7 @@ from datetime import timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from walletdesk.config import Settings
+from walletdesk.config import Settings, service_settings
 from walletdesk.db import utcnow
 from walletdesk.errors import (
     Conflict,
@@ -70,7 +70,7 @@ def create_user(
         phone=phone,
         email=email,
         display_name=display_name.strip()[:100] or login,
-        password_hash=hash_password(password),
+        password_hash=hash_password(password, settings=service_settings(db)),
         lang=lang,
     )
     db.add(user)
@@ -120,7 +120,7 @@ def check_password(db: Session, *, settings: Settings, login: str, password: str
     if user is not None and user.locked_until and user.locked_until > utcnow():
         db.add(LoginAttempt(login=key, ip=ip, succeeded=False))
         _raise_if_locked(user)
-    ok = verify_password(user.password_hash if user else None, password)
+    ok = verify_password(user.password_hash if user else None, password, settings=settings)
     if user is None or not ok or not user.is_active:
         db.add(LoginAttempt(login=key, ip=ip, succeeded=False))
         if user is not None and not ok:
@@ -276,7 +276,7 @@ def confirm_password(
     throttle and lock as sign-in; ValidationFailed(field="password") when wrong."""
     _throttle(db, settings=settings, ip=ip)
     _raise_if_locked(user)
-    if not verify_password(user.password_hash, password):
+    if not verify_password(user.password_hash, password, settings=settings):
         db.add(LoginAttempt(login=user.login, ip=ip, succeeded=False))
         _count_failure(user, settings=settings)
         db.flush()
