@@ -29,17 +29,24 @@ def test_locking_signs_out_everywhere_and_blocks_sign_in(client, app, people):
     assert client.get("/api/v1/auth/me", headers=token).status_code == 401
     with app.state.sessionmaker() as db:
         assert service.is_self_locked(db, user_id=people.customer.id)
+    # Signing in again gives a session that reaches support only.
     page = client.post(
         "/login?lang=en",
         data={"login": people.customer.login, "password": PASSWORD, "csrf_token": csrf_of(client)},
     )
-    assert page.status_code == 423
-    assert "You locked this account on" in page.text
+    assert page.status_code == 200
+    assert "Your account is locked" in page.text
     assert 'href="/account/unlock"' in page.text
+    assert client.get("/security").status_code == 403
+    client.cookies.clear()
     api = client.post(
         "/api/v1/auth/token", json={"login": people.customer.login, "password": PASSWORD}
     )
-    assert (api.status_code, api.json()["error"]["code"]) == (423, "self_locked")
+    assert api.status_code == 200, api.text
+    headers = {"Authorization": f"Bearer {api.json()['access_token']}"}
+    assert client.get("/api/v1/auth/me", headers=headers).status_code == 200
+    refused = client.get("/api/v1/me/security", headers=headers)
+    assert (refused.status_code, refused.json()["error"]["code"]) == (403, "account_locked")
     # Without the password nobody learns that the account is locked.
     wrong = client.post(
         "/api/v1/auth/token", json={"login": people.customer.login, "password": "guess-guess"}
@@ -55,7 +62,7 @@ def test_unlock_with_code_and_password_shows_when_and_why(client, app, people):
     sent = client.post(
         "/account/unlock/code?lang=en", data={"phone": phone, "csrf_token": csrf_of(client)}
     )
-    assert "If this number is registered, a code was sent" in sent.text
+    assert "belongs to a locked account, a code was sent" in sent.text
     wrong_password = client.post(
         "/account/unlock?lang=en",
         data={

@@ -105,13 +105,21 @@ def use_code(db: Session, *, settings: Settings, phone: str, purpose: str, code:
             field="code",
             code="code_expired",
         )
-    if row.failed_tries >= MAX_TRIES:
+    # A try is claimed (counted as wrong) before the code is compared, by one conditional
+    # UPDATE: parallel guesses cannot compare more than MAX_TRIES codes.
+    tries = db.execute(
+        update(SmsCode)
+        .where(SmsCode.id == row.id, SmsCode.failed_tries < MAX_TRIES)
+        .values(failed_tries=SmsCode.failed_tries + 1)
+        .returning(SmsCode.failed_tries)
+        .execution_options(synchronize_session=False)
+    ).scalar_one_or_none()
+    db.flush()
+    if tries is None:
         raise _dead()
     expected = _digest(settings, phone=phone, purpose=purpose, code=code)
     if not hmac.compare_digest(expected, row.code_hash):
-        row.failed_tries += 1
-        db.flush()
-        if row.failed_tries >= MAX_TRIES:
+        if tries >= MAX_TRIES:
             raise _dead()
         raise ValidationFailed(
             "The code is wrong. Check the SMS and try again.", field="code", code="code_wrong"
@@ -119,7 +127,8 @@ def use_code(db: Session, *, settings: Settings, phone: str, purpose: str, code:
     spent: CursorResult[tuple[()]] = db.execute(  # type: ignore[assignment]
         update(SmsCode)
         .where(SmsCode.id == row.id, SmsCode.used_at.is_(None))
-        .values(used_at=utcnow())
+        .values(used_at=utcnow(), failed_tries=SmsCode.failed_tries - 1)
+        .execution_options(synchronize_session=False)
     )
     if spent.rowcount != 1:  # spent by a concurrent request a moment ago
         raise ValidationFailed(

@@ -72,7 +72,12 @@ class Ctx:
         return client_ip(self.request)
 
     def require(self, *roles: str) -> User:
-        return identity.require(self.user, *roles)
+        return identity.require(self.user, *roles, path=self.request.url.path)
+
+    @property
+    def support_only(self) -> bool:
+        """A self-locked customer: their session reaches support (cases, help) only."""
+        return self.user is not None and self.user.self_locked_at is not None
 
     async def form(self) -> dict[str, Any]:
         """The submitted form, after checking its CSRF token."""
