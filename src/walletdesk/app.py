@@ -69,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     settings.ensure_dirs()
     settings.signing_key()
+    deps.trusted_networks(settings.trusted_proxies)  # a mistyped proxy address fails here
     engine = make_engine(settings.db_url)
     factory = make_sessionmaker(engine, info={"settings": settings})
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -25,6 +27,7 @@ from walletdesk.i18n import Translator, from_accept_language, normalize_lang
 from walletdesk.identity import service as identity
 from walletdesk.identity.models import User
 
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 SESSION_COOKIE = "wd_session"
 CSRF_COOKIE = "wd_csrf"
 LANG_COOKIE = "wd_lang"
@@ -40,7 +43,41 @@ DB = Annotated[Session, Depends(get_db, scope="function")]
 
 
 def client_ip(request: Request) -> str:
-    return request.client.host if request.client else ""
+    """The client's address: the peer's, unless the peer is one of the configured proxies
+    (WALLETDESK_TRUSTED_PROXIES); then the nearest X-Forwarded-For hop that is not one."""
+    peer = request.client.host if request.client else ""
+    settings: Settings = request.app.state.settings
+    proxies = trusted_networks(settings.trusted_proxies)
+    if not proxies or not _within(peer, proxies):
+        return peer
+    header = ",".join(request.headers.getlist("x-forwarded-for"))
+    hops = [hop.strip() for hop in header.split(",") if hop.strip()]
+    for hop in reversed(hops):
+        if not _within(hop, proxies):
+            return hop if _is_address(hop) else peer
+    return hops[0] if hops else peer
+
+
+@lru_cache(maxsize=8)
+def trusted_networks(spec: str) -> tuple[IPNetwork, ...]:
+    """Comma-separated addresses or CIDRs; a mistake fails at start-up, not per request."""
+    return tuple(ipaddress.ip_network(part.strip(), strict=False) for part in spec.split(",") if part.strip())
+
+
+def _is_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _within(text: str, networks: tuple[IPNetwork, ...]) -> bool:
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return any(address in network for network in networks)
 
 
 def csrf_token_for(request: Request) -> str:
