@@ -18,13 +18,13 @@ import pytest
 import uvicorn
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from tests.conftest import FAST_HASHING
 from walletdesk.app import create_app
 from walletdesk.config import Settings
 from walletdesk.db import make_engine, make_sessionmaker, session_scope
 from walletdesk.demo import seed_demo
 from walletdesk.migrations import upgrade
 from walletdesk.payments.sandbox import SandboxServer, SandboxState
-from tests.conftest import FAST_HASHING
 
 CHROMIUM = "/usr/bin/chromium"
 # How long `expect` waits for what a user would see: the machine is shared and busy while

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, delete, select, update
+from sqlalchemy import ColumnElement, case, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -109,5 +109,5 @@ def failures(db: Session, *, login: str) -> int:
     return db.scalar(select(LoginGuard.failures).where(LoginGuard.login == login)) or 0
 
 
-def _is(login: str):  # type: ignore[no-untyped-def]
+def _is(login: str) -> ColumnElement[bool]:
     return (User.phone == login) | (User.email == login)

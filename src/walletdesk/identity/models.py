@@ -80,6 +80,8 @@ class AuthSession(Base):
     user_agent: Mapped[str] = mapped_column(String(255), default="")
     # When the holder last re-entered their password (and code): gates sensitive changes.
     reauth_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When the holder last confirmed money leaving the wallet with a step-up code.
+    step_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     device_id: Mapped[int | None] = mapped_column(
         ForeignKey("devices.id", ondelete="SET NULL"), index=True
     )

@@ -83,9 +83,9 @@ def verify_password(password_hash: str | None, password: str, *, settings: Setti
     cost is checked, so the answer takes as long either way."""
     cost = (settings.password_hash_time_cost, settings.password_hash_memory_kib)
     try:
-        return hasher_for(settings).verify(
-            password_hash or _dummy_hash(*cost), password
-        ) and bool(password_hash)
+        return hasher_for(settings).verify(password_hash or _dummy_hash(*cost), password) and bool(
+            password_hash
+        )
     except (VerificationError, InvalidHashError):
         return False
 

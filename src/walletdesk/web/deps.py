@@ -61,7 +61,9 @@ def client_ip(request: Request) -> str:
 @lru_cache(maxsize=8)
 def trusted_networks(spec: str) -> tuple[IPNetwork, ...]:
     """Comma-separated addresses or CIDRs; a mistake fails at start-up, not per request."""
-    return tuple(ipaddress.ip_network(part.strip(), strict=False) for part in spec.split(",") if part.strip())
+    return tuple(
+        ipaddress.ip_network(part.strip(), strict=False) for part in spec.split(",") if part.strip()
+    )
 
 
 def _is_address(text: str) -> bool:

@@ -1,4 +1,5 @@
-"""login guards: wrong passwords per login (known or not) and growing delays; theft self-locks
+"""login guards: wrong passwords per login (known or not) and growing delays; theft self-locks;
+step-ups of money leaving the wallet
 
 Revision ID: 0023
 Revises: 0022
@@ -30,9 +31,15 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("self_lock_stolen", sa.Boolean(), server_default=sa.false(), nullable=False)
         )
+    with op.batch_alter_table("auth_sessions", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("step_up_at", walletdesk.db.UTCDateTime(timezone=True), nullable=True)
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("auth_sessions", schema=None) as batch_op:
+        batch_op.drop_column("step_up_at")
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.drop_column("self_lock_stolen")
     op.drop_table("login_guards")
