@@ -29,7 +29,7 @@ from walletdesk.migrations import upgrade
 
 # The live server and the browser are session-wide: Playwright's sync API allows one instance
 # per thread, so every test that drives Chromium shares these.
-pytest_plugins = ["tests.browser_support"]
+pytest_plugins = ["tests.browser_support", "tests.loop_guard"]
 
 PG_ADMIN = os.environ.get("WALLETDESK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 PASSWORD = "correct horse battery"

@@ -11,24 +11,34 @@ from functools import partial
 from pathlib import Path
 from urllib.parse import urlencode
 
-from fastapi import FastAPI, Request, Response
+import anyio
+from fastapi import Depends, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import text
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from walletdesk import __version__, jobs
 from walletdesk.config import Settings
-from walletdesk.db import make_engine, make_sessionmaker, session_scope
-from walletdesk.errors import DomainError
+from walletdesk.db import (
+    make_engine,
+    make_probe_engine,
+    make_sessionmaker,
+    request_slots,
+    session_scope,
+)
+from walletdesk.errors import DomainError, TooLarge
 from walletdesk.i18n import Translator, gettext
 from walletdesk.identity.present import local_time
 from walletdesk.wallet.currencies import format_minor
 from walletdesk.wallet.history import status_label
 from walletdesk.wallet.reasons import reason_text
 from walletdesk.wallet.steps import step_note, step_text
-from walletdesk.web import deps
+from walletdesk.web import apidocs, deps, edge
 
 log = logging.getLogger("walletdesk")
 WEB_DIR = Path(__file__).parent / "web"
@@ -49,7 +59,11 @@ ROUTER_MODULES = (
     "walletdesk.payments.views",
     "walletdesk.risk.views",
     "walletdesk.approvals.views",
+    "walletdesk.web.apidocs",
 )
+
+# Files the same for everyone, which browsers may keep.
+STATIC_PREFIXES = ("/static/", "/api/docs/assets/")
 
 # Forms carry at most this many attachments; the request size limit follows from it.
 MAX_FILES_PER_REQUEST = 5
@@ -71,6 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings.signing_key()
     deps.trusted_networks(settings.trusted_proxies)  # a mistyped proxy address fails here
     engine = make_engine(settings.db_url)
+    probe = make_probe_engine(settings.db_url)
     factory = make_sessionmaker(engine, info={"settings": settings})
 
     @asynccontextmanager
@@ -80,31 +95,51 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if runner is not None:
             runner.stop()
         engine.dispose()
+        probe.dispose()
 
     app = FastAPI(
         title="walletdesk",
         version=__version__,
         lifespan=lifespan,
-        docs_url="/api/docs",
+        docs_url=None,
         redoc_url=None,
+        dependencies=[Depends(edge.refuse_nul)],
     )
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = factory
+    app.state.db_slots = anyio.CapacityLimiter(request_slots(engine))
     app.state.templates = _templates(settings)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
+    apidocs.mount_assets(app)
     _install_middleware(app, settings)
     _install_error_handlers(app)
     for name in ROUTER_MODULES:
         app.include_router(importlib.import_module(name).router)
+    _prepare_routes(app)
+
+    # The health check has its own connection and its own thread, so that it answers while
+    # every request thread and pooled connection is busy.
+    health_threads = anyio.CapacityLimiter(2)
+
+    def ping_database() -> None:
+        with probe.connect() as conn:
+            conn.execute(text("SELECT 1"))
 
     @app.get("/healthz", tags=["meta"])
-    def healthz() -> dict[str, str]:
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
+    async def healthz() -> dict[str, str]:
+        await anyio.to_thread.run_sync(ping_database, limiter=health_threads)
         return {"status": "ok", "version": __version__}
 
     return app
+
+
+def _prepare_routes(app: FastAPI) -> None:
+    """FastAPI prepares an included router's routes on the first request that reaches it,
+    on the event loop (a third of a second for all of them): do it now, once, instead."""
+    scope = {"type": "http", "method": "GET", "path": "/", "root_path": "", "headers": []}
+    for route in app.router.routes:
+        route.matches(scope)
 
 
 def _template_globals(request: Request) -> dict[str, object]:
@@ -128,7 +163,38 @@ def _templates(settings: Settings) -> Jinja2Templates:
     return templates
 
 
+class BodyLimit:
+    """Stops reading a request body at the limit, declared or not (a chunked upload of 1 GiB
+    is refused at the limit, not spooled to disk first)."""
+
+    def __init__(self, app: ASGIApp, *, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        seen = 0
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.limit:
+                raise TooLarge("The request is too large.", code="too_large")
+            return message
+
+        await self.app(scope, counted, send)
+
+
+def body_limit(settings: Settings) -> int:
+    return settings.upload_max_bytes * MAX_FILES_PER_REQUEST + 1024 * 1024
+
+
 def _install_middleware(app: FastAPI, settings: Settings) -> None:
+    app.add_middleware(BodyLimit, limit=body_limit(settings))
+
     @app.middleware("http")
     async def csrf_seed_and_headers(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
@@ -138,7 +204,7 @@ def _install_middleware(app: FastAPI, settings: Settings) -> None:
         request.state.csrf_seed = secrets.token_urlsafe(32) if fresh else seed
         if _body_too_large(request, settings):
             message = gettext(_lang_of(request), "The request is too large.")
-            response = _error_response(request, 413, "too_large", message, None)
+            response = await _error_response(request, 413, "too_large", message, None)
         else:
             response = await call_next(request)
         if fresh:
@@ -154,14 +220,17 @@ def _install_middleware(app: FastAPI, settings: Settings) -> None:
             response.set_cookie(deps.LANG_COOKIE, lang, samesite="lax", max_age=365 * 86400)
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
+        if not request.url.path.startswith(STATIC_PREFIXES):
+            # Pages and answers are personal (balances, cases, statements): never kept by a
+            # browser or a proxy for the next person at the same computer.
+            response.headers.setdefault("Cache-Control", "no-store")
         return response
 
 
 def _body_too_large(request: Request, settings: Settings) -> bool:
     """Refuse before reading: Starlette would spool the whole body to disk first."""
     declared = request.headers.get("content-length", "")
-    limit = settings.upload_max_bytes * MAX_FILES_PER_REQUEST + 1024 * 1024
-    return declared.isdigit() and int(declared) > limit
+    return declared.isdigit() and int(declared) > body_limit(settings)
 
 
 def _lang_of(request: Request) -> str:
@@ -184,7 +253,9 @@ def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
-def _error_response(request: Request, status: int, code: str, message: str, field: str | None):
+async def _error_response(
+    request: Request, status: int, code: str, message: str, field: str | None
+) -> Response:
     if _is_api(request):
         body = {"error": {"code": code, "message": message, "field": field}}
         return JSONResponse(body, status_code=status)
@@ -193,6 +264,10 @@ def _error_response(request: Request, status: int, code: str, message: str, fiel
         return RedirectResponse(f"/login?{urlencode({'next': target})}", status_code=303)
     # The handler's session was rolled back and closed, which expired its objects (ctx.user):
     # load who is signed in afresh.
+    return await run_in_threadpool(_error_page, request, status, message)
+
+
+def _error_page(request: Request, status: int, message: str) -> Response:
     ctx = _error_page_ctx(request)
     return request.app.state.templates.TemplateResponse(
         request,
@@ -202,11 +277,19 @@ def _error_response(request: Request, status: int, code: str, message: str, fiel
     )
 
 
+HTTP_ERRORS = {
+    400: ("bad_request", "The request is invalid."),
+    404: ("not_found", "Not found."),
+    405: ("method_not_allowed", "This method is not allowed here."),
+    413: ("too_large", "The request is too large."),
+}
+
+
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> Response:
         message = gettext(_lang_of(request), exc.message, **exc.params)
-        return _error_response(request, exc.status, exc.code, message, exc.field)
+        return await _error_response(request, exc.status, exc.code, message, exc.field)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
@@ -222,21 +305,21 @@ def _install_error_handlers(app: FastAPI) -> None:
         message = gettext(lang, kind)
         if field:
             message = gettext(lang, "{field}: {message}", field=field, message=message)
-        return _error_response(request, 422, "validation_failed", message, field)
+        return await _error_response(request, 422, "validation_failed", message, field)
 
-    @app.exception_handler(404)
-    async def not_found(request: Request, exc: Exception) -> Response:
-        return _error_response(
-            request, 404, "not_found", gettext(_lang_of(request), "Not found."), None
-        )
-
-    @app.exception_handler(405)
-    async def not_allowed(request: Request, exc: Exception) -> Response:
-        message = gettext(_lang_of(request), "This method is not allowed here.")
-        return _error_response(request, 405, "method_not_allowed", message, None)
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        """Errors Starlette raises itself (no route, wrong method, a body it cannot parse), in
+        the same shape and language as every other error."""
+        code, text = HTTP_ERRORS.get(exc.status_code, ("bad_request", "The request is invalid."))
+        message = gettext(_lang_of(request), text)
+        response = await _error_response(request, exc.status_code, code, message, None)
+        for name, value in (exc.headers or {}).items():
+            response.headers.setdefault(name, value)
+        return response
 
     @app.exception_handler(Exception)
     async def crash(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         message = gettext(_lang_of(request), "Something went wrong on our side. Please try again.")
-        return _error_response(request, 500, "internal_error", message, None)
+        return await _error_response(request, 500, "internal_error", message, None)

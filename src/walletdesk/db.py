@@ -56,16 +56,36 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
     return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
 
 
+def make_probe_engine(url: str) -> Engine:
+    """A small engine of its own for the health check: it answers while the main pool is busy.
+    On SQLite it reads without taking the write lock."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 5})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_size=1, max_overflow=2, pool_pre_ping=True, pool_timeout=5)
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    # SQLAlchemy emits BEGIN itself (see _sqlite_begin_immediate), not the driver.
+    dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA busy_timeout=30000")
     cur.close()
+
+
+def _sqlite_begin_immediate(conn: Any) -> None:
+    """Every transaction takes SQLite's write lock when it begins, waiting for it (busy
+    timeout) instead of failing: a transaction that read first and wrote later could not
+    upgrade its lock once another one had written ("database is locked")."""
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_sessionmaker(
@@ -96,13 +116,36 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
     session = factory()
     try:
         yield session
-        session.commit()
-        callbacks = session.info.pop("after_commit", [])
+        callbacks = commit(session)
     except BaseException:
-        session.rollback()
-        session.info.pop("after_commit", None)
+        rollback_and_close(session)
+        raise
+    for callback in callbacks:
+        callback()
+
+
+def commit(session: Session) -> list[Callable[[], None]]:
+    """Commit and close `session`; return its after-commit callbacks, for the caller to run."""
+    try:
+        session.commit()
+        return list(session.info.pop("after_commit", []))
+    except BaseException:
+        rollback_and_close(session)
         raise
     finally:
         session.close()
-    for callback in callbacks:
-        callback()
+
+
+def rollback_and_close(session: Session) -> None:
+    try:
+        session.rollback()
+        session.info.pop("after_commit", None)
+    finally:
+        session.close()
+
+
+def request_slots(engine: Engine) -> int:
+    """How many requests may hold a session at once: fewer than the pooled connections (jobs
+    and error pages need some) and well under the 40 worker threads. More would not go
+    faster: one process runs Python on one core at a time, and SQLite writes one at a time."""
+    return 4 if engine.dialect.name == "sqlite" else 12

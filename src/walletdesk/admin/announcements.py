@@ -18,7 +18,7 @@ from walletdesk.errors import ValidationFailed
 from walletdesk.helpcenter import announcements
 from walletdesk.helpcenter.announcements import AnnouncementDraft
 from walletdesk.helpcenter.models import ANNOUNCEMENT_KINDS, Announcement
-from walletdesk.web.deps import Context
+from walletdesk.web.deps import Context, Id
 
 router = APIRouter(include_in_schema=False)
 FIELDS = ("kind", "title_zh", "title_en", "body_zh", "body_en", "starts_at", "ends_at")
@@ -88,10 +88,10 @@ def _values_of(announcement: Announcement | None, zone: ZoneInfo) -> dict[str, A
     }
 
 
-async def _save(ctx: Context, announcement: Announcement | None) -> Response:
+def _save(ctx: Context, announcement: Announcement | None) -> Response:
     admin = require_admin(ctx)
     zone = ZoneInfo(ctx.settings.timezone)
-    form = await ctx.form()
+    form = ctx.form()
     values: dict[str, Any] = {name: text(form, name, 30_000) for name in FIELDS}
     values["pinned"] = form.get("pinned") == "on"
     try:
@@ -124,12 +124,12 @@ def announcement_new(ctx: Context) -> HTMLResponse:
 
 
 @router.post("/admin/announcements/new")
-async def announcement_create(ctx: Context) -> Response:
-    return await _save(ctx, None)
+def announcement_create(ctx: Context) -> Response:
+    return _save(ctx, None)
 
 
 @router.get("/admin/announcements/{announcement_id}/edit")
-def announcement_edit(announcement_id: int, ctx: Context) -> HTMLResponse:
+def announcement_edit(announcement_id: Id, ctx: Context) -> HTMLResponse:
     require_admin(ctx)
     found = announcements.get_announcement(ctx.db, announcement_id=announcement_id)
     zone = ZoneInfo(ctx.settings.timezone)
@@ -137,16 +137,16 @@ def announcement_edit(announcement_id: int, ctx: Context) -> HTMLResponse:
 
 
 @router.post("/admin/announcements/{announcement_id}/edit")
-async def announcement_update(announcement_id: int, ctx: Context) -> Response:
+def announcement_update(announcement_id: Id, ctx: Context) -> Response:
     require_admin(ctx)
     found = announcements.get_announcement(ctx.db, announcement_id=announcement_id)
-    return await _save(ctx, found)
+    return _save(ctx, found)
 
 
-async def _publish(ctx: Context, announcement_id: int, published: bool) -> Response:
+def _publish(ctx: Context, announcement_id: int, published: bool) -> Response:
     admin = require_admin(ctx)
     found = announcements.get_announcement(ctx.db, announcement_id=announcement_id)
-    await ctx.form()
+    ctx.form()
     announcements.set_published(
         ctx.db, announcement=found, published=published, actor=admin, ip=ctx.ip
     )
@@ -154,10 +154,10 @@ async def _publish(ctx: Context, announcement_id: int, published: bool) -> Respo
 
 
 @router.post("/admin/announcements/{announcement_id}/publish")
-async def announcement_publish(announcement_id: int, ctx: Context) -> Response:
-    return await _publish(ctx, announcement_id, True)
+def announcement_publish(announcement_id: Id, ctx: Context) -> Response:
+    return _publish(ctx, announcement_id, True)
 
 
 @router.post("/admin/announcements/{announcement_id}/unpublish")
-async def announcement_unpublish(announcement_id: int, ctx: Context) -> Response:
-    return await _publish(ctx, announcement_id, False)
+def announcement_unpublish(announcement_id: Id, ctx: Context) -> Response:
+    return _publish(ctx, announcement_id, False)

@@ -11,7 +11,7 @@ from walletdesk.admin.common import redirect, render, require_admin, text
 from walletdesk.errors import Conflict, NotFound, ValidationFailed
 from walletdesk.helpcenter import service
 from walletdesk.helpcenter.models import HelpArticle
-from walletdesk.web.deps import Context
+from walletdesk.web.deps import Context, Id
 
 router = APIRouter(include_in_schema=False)
 LANGS = ("zh", "en")
@@ -42,9 +42,9 @@ def article_list(ctx: Context) -> HTMLResponse:
 
 
 @router.post("/admin/articles")
-async def article_create(ctx: Context) -> Response:
+def article_create(ctx: Context) -> Response:
     admin = require_admin(ctx)
-    form = await ctx.form()
+    form = ctx.form()
     slug, category = text(form, "slug", 100), text(form, "category", 100)
     try:
         article = service.create_article(
@@ -103,10 +103,10 @@ def article_edit(slug: str, lang: str, ctx: Context) -> HTMLResponse:
 
 
 @router.post("/admin/articles/{slug}/{lang}/edit")
-async def article_save(slug: str, lang: str, ctx: Context) -> Response:
+def article_save(slug: str, lang: str, ctx: Context) -> Response:
     admin = require_admin(ctx)
     article = _article(ctx, slug, lang)
-    form = await ctx.form()
+    form = ctx.form()
     values = {
         "title": text(form, "title", 1000),
         "summary": text(form, "summary", 2000),
@@ -151,19 +151,19 @@ def article_preview(slug: str, lang: str, ctx: Context) -> HTMLResponse:
 
 
 @router.post("/admin/articles/{slug}/{lang}/publish")
-async def article_publish(slug: str, lang: str, ctx: Context) -> Response:
+def article_publish(slug: str, lang: str, ctx: Context) -> Response:
     admin = require_admin(ctx)
     article = _article(ctx, slug, lang)
-    await ctx.form()
+    ctx.form()
     service.publish_draft(ctx.db, article=article, lang=lang, actor=admin, ip=ctx.ip)
     return redirect(_base(slug, lang) + "/history", "published")
 
 
 @router.post("/admin/articles/{slug}/{lang}/discard")
-async def article_discard(slug: str, lang: str, ctx: Context) -> Response:
+def article_discard(slug: str, lang: str, ctx: Context) -> Response:
     admin = require_admin(ctx)
     article = _article(ctx, slug, lang)
-    await ctx.form()
+    ctx.form()
     service.discard_draft(ctx.db, article=article, lang=lang, actor=admin, ip=ctx.ip)
     return redirect(_base(slug, lang) + "/edit", "discarded")
 
@@ -179,7 +179,7 @@ def article_history(slug: str, lang: str, ctx: Context) -> HTMLResponse:
 
 
 @router.get("/admin/articles/{slug}/{lang}/versions/{number}")
-def article_version(slug: str, lang: str, number: int, ctx: Context) -> HTMLResponse:
+def article_version(slug: str, lang: str, number: Id, ctx: Context) -> HTMLResponse:
     require_admin(ctx)
     article = _article(ctx, slug, lang)
     version = service.get_version(ctx.db, article=article, lang=lang, number=number)
@@ -194,10 +194,10 @@ def article_version(slug: str, lang: str, number: int, ctx: Context) -> HTMLResp
 
 
 @router.post("/admin/articles/{slug}/{lang}/versions/{number}/restore")
-async def article_restore(slug: str, lang: str, number: int, ctx: Context) -> Response:
+def article_restore(slug: str, lang: str, number: Id, ctx: Context) -> Response:
     admin = require_admin(ctx)
     article = _article(ctx, slug, lang)
-    await ctx.form()
+    ctx.form()
     old = service.get_version(ctx.db, article=article, lang=lang, number=number)
     service.save_draft(
         ctx.db,

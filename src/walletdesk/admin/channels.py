@@ -11,7 +11,7 @@ from walletdesk.admin.common import redirect, render, require_admin, text
 from walletdesk.errors import DomainError
 from walletdesk.helpcenter import registry
 from walletdesk.helpcenter.models import CHANNEL_KINDS, OfficialChannel
-from walletdesk.web.deps import Context
+from walletdesk.web.deps import Context, Id
 
 router = APIRouter(include_in_schema=False)
 FIELDS = ("kind", "value", "label_zh", "label_en", "region", "notes_zh", "notes_en")
@@ -42,8 +42,8 @@ def _page(
     )
 
 
-async def _submitted(ctx: Context) -> dict[str, str]:
-    form: dict[str, Any] = await ctx.form()
+def _submitted(ctx: Context) -> dict[str, str]:
+    form: dict[str, Any] = ctx.form()
     return {name: text(form, name, 600) for name in FIELDS}
 
 
@@ -54,9 +54,9 @@ def channel_list(ctx: Context) -> HTMLResponse:
 
 
 @router.post("/admin/official-channels")
-async def channel_add(ctx: Context) -> Response:
+def channel_add(ctx: Context) -> Response:
     admin = require_admin(ctx)
-    values = await _submitted(ctx)
+    values = _submitted(ctx)
     try:
         registry.add_channel(ctx.db, actor=admin, ip=ctx.ip, **values)
     except DomainError as exc:
@@ -67,16 +67,16 @@ async def channel_add(ctx: Context) -> Response:
 
 
 @router.get("/admin/official-channels/{channel_id}/edit")
-def channel_edit(channel_id: int, ctx: Context) -> HTMLResponse:
+def channel_edit(channel_id: Id, ctx: Context) -> HTMLResponse:
     require_admin(ctx)
     return _page(ctx, editing=registry.get_channel(ctx.db, channel_id=channel_id))
 
 
 @router.post("/admin/official-channels/{channel_id}/edit")
-async def channel_update(channel_id: int, ctx: Context) -> Response:
+def channel_update(channel_id: Id, ctx: Context) -> Response:
     admin = require_admin(ctx)
     channel = registry.get_channel(ctx.db, channel_id=channel_id)
-    values = await _submitted(ctx)
+    values = _submitted(ctx)
     try:
         registry.update_channel(ctx.db, channel=channel, actor=admin, ip=ctx.ip, **values)
     except DomainError as exc:
@@ -88,9 +88,9 @@ async def channel_update(channel_id: int, ctx: Context) -> Response:
 
 
 @router.post("/admin/official-channels/{channel_id}/remove")
-async def channel_remove(channel_id: int, ctx: Context) -> Response:
+def channel_remove(channel_id: Id, ctx: Context) -> Response:
     admin = require_admin(ctx)
     channel = registry.get_channel(ctx.db, channel_id=channel_id)
-    await ctx.form()
+    ctx.form()
     registry.remove_channel(ctx.db, channel=channel, actor=admin, ip=ctx.ip)
     return redirect("/admin/official-channels", "removed")

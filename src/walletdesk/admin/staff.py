@@ -11,7 +11,7 @@ from walletdesk.admin.common import redirect, render, require_admin, text
 from walletdesk.errors import DomainError
 from walletdesk.identity import service as identity
 from walletdesk.identity.models import STAFF_ROLES
-from walletdesk.web.deps import Context
+from walletdesk.web.deps import Context, Id
 
 router = APIRouter(include_in_schema=False)
 FIELDS = ("role", "email", "display_name", "lang")
@@ -38,9 +38,9 @@ def staff_list(ctx: Context) -> HTMLResponse:
 
 
 @router.post("/admin/staff")
-async def staff_create(ctx: Context) -> Response:
+def staff_create(ctx: Context) -> Response:
     admin = require_admin(ctx)
-    form = await ctx.form()
+    form = ctx.form()
     values = {name: text(form, name, 300) for name in FIELDS}
     try:
         service.create_staff(
@@ -60,18 +60,18 @@ async def staff_create(ctx: Context) -> Response:
     return redirect("/admin/staff", "created")
 
 
-async def _set_active(ctx: Context, user_id: int, active: bool) -> Response:
+def _set_active(ctx: Context, user_id: int, active: bool) -> Response:
     admin = require_admin(ctx)
-    await ctx.form()
+    ctx.form()
     service.set_staff_active(ctx.db, user_id=user_id, active=active, actor=admin, ip=ctx.ip)
     return redirect("/admin/staff", "reactivated" if active else "deactivated")
 
 
 @router.post("/admin/staff/{user_id}/deactivate")
-async def staff_deactivate(user_id: int, ctx: Context) -> Response:
-    return await _set_active(ctx, user_id, False)
+def staff_deactivate(user_id: Id, ctx: Context) -> Response:
+    return _set_active(ctx, user_id, False)
 
 
 @router.post("/admin/staff/{user_id}/reactivate")
-async def staff_reactivate(user_id: int, ctx: Context) -> Response:
-    return await _set_active(ctx, user_id, True)
+def staff_reactivate(user_id: Id, ctx: Context) -> Response:
+    return _set_active(ctx, user_id, True)

@@ -7,7 +7,7 @@ A refused decision (your own request, already decided, not allowed) is shown on 
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from fastapi.responses import RedirectResponse, Response
 
 from walletdesk.approvals import service as approvals
@@ -17,7 +17,7 @@ from walletdesk.cases.webforms import display_for, field_errors
 from walletdesk.errors import DomainError
 from walletdesk.identity.permissions import can
 from walletdesk.wallet import adjustments, owed  # noqa: F401 (their approval kinds register)
-from walletdesk.web.deps import Context, Ctx
+from walletdesk.web.deps import Context, Ctx, Id
 
 router = APIRouter(include_in_schema=False)
 
@@ -29,18 +29,18 @@ def queue(ctx: Context) -> Response:
 
 
 @router.post("/console/approvals/{approval_id}/approve")
-async def approve(approval_id: int, ctx: Context) -> Response:
-    return await _decide(ctx, approval_id, approve=True)
+def approve(approval_id: Id, ctx: Context) -> Response:
+    return _decide(ctx, approval_id, approve=True)
 
 
 @router.post("/console/approvals/{approval_id}/reject")
-async def reject(approval_id: int, ctx: Context) -> Response:
-    return await _decide(ctx, approval_id, approve=False)
+def reject(approval_id: Id, ctx: Context) -> Response:
+    return _decide(ctx, approval_id, approve=False)
 
 
-async def _decide(ctx: Ctx, approval_id: int, *, approve: bool) -> Response:
+def _decide(ctx: Ctx, approval_id: int, *, approve: bool) -> Response:
     staff = ctx.require("supervisor")
-    form = await ctx.form()
+    form = ctx.form()
     note = str(form.get("note") or "")
     try:
         approvals.decide(
@@ -57,7 +57,7 @@ def _page(
     ctx: Ctx,
     *,
     error: str = "",
-    failed_id: int | None = None,
+    failed_id: int | None = Query(None, ge=1, le=2**31 - 1),
     note: str = "",
     status_code: int = 200,
 ) -> Response:

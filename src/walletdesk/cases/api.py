@@ -31,7 +31,7 @@ from walletdesk.cases.schemas import (
 from walletdesk.cases.validation import format_amount
 from walletdesk.identity.logins import mask_phone
 from walletdesk.identity.models import User
-from walletdesk.web.deps import Context, Ctx
+from walletdesk.web.deps import Context, Ctx, Id
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
 
@@ -70,7 +70,7 @@ def list_cases(
     priority: str = "",
     assignee: Literal["anyone", "me", "unassigned"] = "anyone",
     q: str = Query("", max_length=100, description="Subject, description, case number, phone"),
-    page: int = Query(1, ge=1),
+    page: int = Query(1, ge=1, le=10_000),
     per_page: int = Query(20, ge=1, le=100),
 ) -> CasePageOut:
     """Customers get their own cases; staff get every case, with the same filters as the inbox."""
@@ -103,12 +103,12 @@ def open_case(body: CaseCreate, ctx: Context) -> CaseOut:
 
 
 @router.get("/{case_id}", response_model=CaseOut)
-def get_case(case_id: int, ctx: Context) -> CaseOut:
+def get_case(case_id: Id, ctx: Context) -> CaseOut:
     return _case_out(_case(ctx, case_id))
 
 
 @router.patch("/{case_id}", response_model=CaseOut)
-def change_case(case_id: int, body: CaseChange, ctx: Context) -> CaseOut:
+def change_case(case_id: Id, body: CaseChange, ctx: Context) -> CaseOut:
     """Staff: change status, priority and assignee (the status last, as closing is final)."""
     actor = ctx.require("agent")
     case = _case(ctx, case_id)
@@ -123,7 +123,7 @@ def change_case(case_id: int, body: CaseChange, ctx: Context) -> CaseOut:
 
 
 @router.get("/{case_id}/messages", response_model=list[MessageOut])
-def list_messages(case_id: int, ctx: Context) -> list[MessageOut]:
+def list_messages(case_id: Id, ctx: Context) -> list[MessageOut]:
     """The conversation, oldest first; internal notes only for staff."""
     user = ctx.require()
     case = _case(ctx, case_id)
@@ -131,7 +131,7 @@ def list_messages(case_id: int, ctx: Context) -> list[MessageOut]:
 
 
 @router.post("/{case_id}/messages", response_model=MessageOut, status_code=201)
-def post_message(case_id: int, body: MessageCreate, ctx: Context) -> MessageOut:
+def post_message(case_id: Id, body: MessageCreate, ctx: Context) -> MessageOut:
     user = ctx.require()
     case = _case(ctx, case_id)
     write = service.add_internal_note if body.internal else service.post_reply
@@ -142,7 +142,7 @@ def post_message(case_id: int, body: MessageCreate, ctx: Context) -> MessageOut:
 
 
 @router.get("/{case_id}/events", response_model=list[EventOut])
-def list_events(case_id: int, ctx: Context) -> list[EventOut]:
+def list_events(case_id: Id, ctx: Context) -> list[EventOut]:
     """Staff: the timeline, every change with who and when."""
     ctx.require("agent")
     case = _case(ctx, case_id)
@@ -150,7 +150,7 @@ def list_events(case_id: int, ctx: Context) -> list[EventOut]:
 
 
 @router.get("/{case_id}/attachments", response_model=list[AttachmentOut])
-def list_attachments(case_id: int, ctx: Context) -> list[AttachmentOut]:
+def list_attachments(case_id: Id, ctx: Context) -> list[AttachmentOut]:
     """Files added with the case or on their own; files of messages come with the messages."""
     user = ctx.require()
     case = _case(ctx, case_id)
@@ -158,14 +158,14 @@ def list_attachments(case_id: int, ctx: Context) -> list[AttachmentOut]:
 
 
 @router.post("/{case_id}/attachments", response_model=list[AttachmentOut], status_code=201)
-async def upload_attachments(
-    case_id: int, ctx: Context, files: list[UploadFile] = File(...)
+def upload_attachments(
+    case_id: Id, ctx: Context, files: list[UploadFile] = File(...)
 ) -> list[AttachmentOut]:
     """Add screenshots or PDFs to the case (multipart, field `files`, several allowed)."""
     user = ctx.require()
     case = _case(ctx, case_id)
     limit = ctx.settings.upload_max_bytes + 1
-    uploads = [Upload(f.filename or "", await f.read(limit)) for f in files]
+    uploads = [Upload(f.filename or "", f.file.read(limit)) for f in files]
     rows = service.attach_files(
         ctx.db, case=case, uploader=user, files=uploads, settings=ctx.settings, ip=ctx.ip
     )
@@ -173,7 +173,7 @@ async def upload_attachments(
 
 
 @router.get("/{case_id}/attachments/{attachment_id}", response_class=FileResponse)
-def download_attachment(case_id: int, attachment_id: int, ctx: Context) -> FileResponse:
+def download_attachment(case_id: Id, attachment_id: Id, ctx: Context) -> FileResponse:
     user = ctx.require()
     attachment = service.get_readable_attachment(
         ctx.db, user=user, case_id=case_id, attachment_id=attachment_id

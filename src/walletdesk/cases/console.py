@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from fastapi.responses import RedirectResponse, Response
 
 from walletdesk.cases import service, states
@@ -20,7 +20,7 @@ from walletdesk.cases.webforms import display_for, field_errors, read_form
 from walletdesk.errors import DomainError
 from walletdesk.identity import service as identity
 from walletdesk.identity.models import User
-from walletdesk.web.deps import Context, Ctx
+from walletdesk.web.deps import Context, Ctx, Id
 
 router = APIRouter(include_in_schema=False)
 # A console action: (case, actor, form values, files) → the change, or a DomainError.
@@ -35,7 +35,7 @@ def inbox(
     priority: str = "",
     assignee: str = "anyone",
     q: str = "",
-    page: int = 1,
+    page: int = Query(1, ge=1, le=10_000),
 ) -> Response:
     user = ctx.require("agent")
     filters = service.CaseFilter(
@@ -59,7 +59,7 @@ def inbox(
 
 
 @router.get("/console/cases/{case_id}")
-def console_case(case_id: int, ctx: Context) -> Response:
+def console_case(case_id: Id, ctx: Context) -> Response:
     user = ctx.require("agent")
     return case_page(ctx, service.get_readable_case(ctx.db, user=user, case_id=case_id))
 
@@ -98,11 +98,11 @@ def case_page(
     return response
 
 
-async def act(ctx: Ctx, case_id: int, form_name: str, action: Action) -> Response:
+def act(ctx: Ctx, case_id: int, form_name: str, action: Action) -> Response:
     """Run one console form: on success back to the case (so a reload does not repeat it),
     on a refused change the case again with the reason next to that form."""
     actor = ctx.require("agent")
-    values, uploads = await read_form(ctx)
+    values, uploads = read_form(ctx)
     case = service.get_readable_case(ctx.db, user=actor, case_id=case_id)
     try:
         action(case, actor, values, uploads)
@@ -116,7 +116,7 @@ async def act(ctx: Ctx, case_id: int, form_name: str, action: Action) -> Respons
 
 
 @router.post("/console/cases/{case_id}/reply")
-async def reply(case_id: int, ctx: Context) -> Response:
+def reply(case_id: Id, ctx: Context) -> Response:
     def action(case: Case, actor: User, values: dict[str, str], files: list[Upload]) -> None:
         service.post_reply(
             ctx.db,
@@ -128,11 +128,11 @@ async def reply(case_id: int, ctx: Context) -> Response:
             ip=ctx.ip,
         )
 
-    return await act(ctx, case_id, "reply", action)
+    return act(ctx, case_id, "reply", action)
 
 
 @router.post("/console/cases/{case_id}/note")
-async def note(case_id: int, ctx: Context) -> Response:
+def note(case_id: Id, ctx: Context) -> Response:
     def action(case: Case, actor: User, values: dict[str, str], files: list[Upload]) -> None:
         service.add_internal_note(
             ctx.db,
@@ -144,29 +144,29 @@ async def note(case_id: int, ctx: Context) -> Response:
             ip=ctx.ip,
         )
 
-    return await act(ctx, case_id, "note", action)
+    return act(ctx, case_id, "note", action)
 
 
 @router.post("/console/cases/{case_id}/status")
-async def set_status(case_id: int, ctx: Context) -> Response:
+def set_status(case_id: Id, ctx: Context) -> Response:
     def action(case: Case, actor: User, values: dict[str, str], _files: list[Upload]) -> None:
         status = values.get("status", "")
         service.change_status(ctx.db, case=case, actor=actor, status=status, ip=ctx.ip)
 
-    return await act(ctx, case_id, "status", action)
+    return act(ctx, case_id, "status", action)
 
 
 @router.post("/console/cases/{case_id}/priority")
-async def set_priority(case_id: int, ctx: Context) -> Response:
+def set_priority(case_id: Id, ctx: Context) -> Response:
     def action(case: Case, actor: User, values: dict[str, str], _files: list[Upload]) -> None:
         priority = values.get("priority", "")
         service.set_priority(ctx.db, case=case, actor=actor, priority=priority, ip=ctx.ip)
 
-    return await act(ctx, case_id, "priority", action)
+    return act(ctx, case_id, "priority", action)
 
 
 @router.post("/console/cases/{case_id}/assignee")
-async def set_assignee(case_id: int, ctx: Context) -> Response:
+def set_assignee(case_id: Id, ctx: Context) -> Response:
     def action(case: Case, actor: User, values: dict[str, str], _files: list[Upload]) -> None:
         raw = values.get("assignee_id", "").strip()
         if raw == "me":
@@ -177,4 +177,4 @@ async def set_assignee(case_id: int, ctx: Context) -> Response:
             assignee_id = None
         service.assign_case(ctx.db, case=case, actor=actor, assignee_id=assignee_id, ip=ctx.ip)
 
-    return await act(ctx, case_id, "assignee", action)
+    return act(ctx, case_id, "assignee", action)

@@ -16,7 +16,7 @@ from walletdesk.cases import service
 from walletdesk.cases.console import act, case_page
 from walletdesk.cases.models import Case
 from walletdesk.cases.panel import PanelDisplay
-from walletdesk.cases.webforms import display_for, field_errors, read_form
+from walletdesk.cases.webforms import display_for, field_errors
 from walletdesk.errors import DomainError
 from walletdesk.identity import staff_actions
 from walletdesk.identity.models import User
@@ -26,18 +26,17 @@ from walletdesk.payments.dispatch import gateway_of
 from walletdesk.payments.money import parse_amount
 from walletdesk.risk import service as risk
 from walletdesk.wallet import adjustments, history, owed
-from walletdesk.web.deps import Context
+from walletdesk.web.deps import Context, Id
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.post("/console/cases/{case_id}/reveal")
-async def reveal(case_id: int, ctx: Context) -> Response:
+def reveal(case_id: Id, ctx: Context) -> Response:
     """The case page once more, with the chosen personal data in full (not a redirect: a
     reload shows it masked again)."""
     actor = ctx.require("agent")
-    await read_form(ctx)
-    fields = [str(name) for name in (await ctx.request.form()).getlist("fields")]
+    fields = [str(name) for name in ctx.multi_form().getlist("fields")]
     case = service.get_readable_case(ctx.db, user=actor, case_id=case_id)
     try:
         shown = staff_actions.reveal_personal_data(
@@ -55,7 +54,7 @@ async def reveal(case_id: int, ctx: Context) -> Response:
 
 
 @router.post("/console/cases/{case_id}/unlock")
-async def unlock(case_id: int, ctx: Context) -> Response:
+def unlock(case_id: Id, ctx: Context) -> Response:
     def action(case: Case, actor: User, values: dict[str, str], _files: object) -> None:
         staff_actions.unlock_account(
             ctx.db,
@@ -67,11 +66,11 @@ async def unlock(case_id: int, ctx: Context) -> Response:
             ip=ctx.ip,
         )
 
-    return await act(ctx, case_id, "unlock", action)
+    return act(ctx, case_id, "unlock", action)
 
 
 @router.post("/console/cases/{case_id}/password-reset-code")
-async def password_reset_code(case_id: int, ctx: Context) -> Response:
+def password_reset_code(case_id: Id, ctx: Context) -> Response:
     def action(case: Case, actor: User, _values: dict[str, str], _files: object) -> None:
         staff_actions.send_password_reset_code(
             ctx.db,
@@ -82,11 +81,11 @@ async def password_reset_code(case_id: int, ctx: Context) -> Response:
             ip=ctx.ip,
         )
 
-    return await act(ctx, case_id, "reset_code", action)
+    return act(ctx, case_id, "reset_code", action)
 
 
 @router.post("/console/cases/{case_id}/unfreeze")
-async def unfreeze(case_id: int, ctx: Context) -> Response:
+def unfreeze(case_id: Id, ctx: Context) -> Response:
     def action(case: Case, actor: User, values: dict[str, str], _files: object) -> None:
         raw = values.get("freeze_id", "")
         freeze_id = int(raw) if raw.isdigit() else 0
@@ -99,11 +98,11 @@ async def unfreeze(case_id: int, ctx: Context) -> Response:
             ip=ctx.ip,
         )
 
-    return await act(ctx, case_id, "unfreeze", action)
+    return act(ctx, case_id, "unfreeze", action)
 
 
 @router.post("/console/cases/{case_id}/fee-refund")
-async def fee_refund(case_id: int, ctx: Context) -> Response:
+def fee_refund(case_id: Id, ctx: Context) -> Response:
     def action(case: Case, actor: User, values: dict[str, str], _files: object) -> None:
         public_id = values.get("transaction", "")
         tx = history.get_transaction(ctx.db, user_id=case.customer_id, public_id=public_id)
@@ -118,11 +117,11 @@ async def fee_refund(case_id: int, ctx: Context) -> Response:
             ip=ctx.ip,
         )
 
-    return await act(ctx, case_id, "fee_refund", action)
+    return act(ctx, case_id, "fee_refund", action)
 
 
 @router.post("/console/cases/{case_id}/compensation")
-async def compensation(case_id: int, ctx: Context) -> Response:
+def compensation(case_id: Id, ctx: Context) -> Response:
     def action(case: Case, actor: User, values: dict[str, str], _files: object) -> None:
         currency = values.get("currency", "")
         adjustments.request_compensation(
@@ -136,11 +135,11 @@ async def compensation(case_id: int, ctx: Context) -> Response:
             ip=ctx.ip,
         )
 
-    return await act(ctx, case_id, "compensation", action)
+    return act(ctx, case_id, "compensation", action)
 
 
 @router.post("/console/cases/{case_id}/fee-waiver")
-async def fee_waiver(case_id: int, ctx: Context) -> Response:
+def fee_waiver(case_id: Id, ctx: Context) -> Response:
     def action(case: Case, actor: User, values: dict[str, str], _files: object) -> None:
         raw = values.get("days", "").strip()
         adjustments.request_fee_waiver(
@@ -153,11 +152,11 @@ async def fee_waiver(case_id: int, ctx: Context) -> Response:
             ip=ctx.ip,
         )
 
-    return await act(ctx, case_id, "fee_waiver", action)
+    return act(ctx, case_id, "fee_waiver", action)
 
 
 @router.post("/console/cases/{case_id}/write-off")
-async def write_off(case_id: int, ctx: Context) -> Response:
+def write_off(case_id: Id, ctx: Context) -> Response:
     def action(case: Case, actor: User, values: dict[str, str], _files: object) -> None:
         owed.request_write_off(
             ctx.db,
@@ -169,11 +168,11 @@ async def write_off(case_id: int, ctx: Context) -> Response:
             ip=ctx.ip,
         )
 
-    return await act(ctx, case_id, "write_off", action)
+    return act(ctx, case_id, "write_off", action)
 
 
 @router.post("/console/cases/{case_id}/withdrawals/{public_id}/retry")
-async def retry_withdrawal(case_id: int, public_id: str, ctx: Context) -> Response:
+def retry_withdrawal(case_id: Id, public_id: str, ctx: Context) -> Response:
     def action(case: Case, actor: User, _values: dict[str, str], _files: object) -> None:
         stuck.retry_withdrawal(
             ctx.db,
@@ -185,11 +184,11 @@ async def retry_withdrawal(case_id: int, public_id: str, ctx: Context) -> Respon
             ip=ctx.ip,
         )
 
-    return await act(ctx, case_id, "withdrawal", action)
+    return act(ctx, case_id, "withdrawal", action)
 
 
 @router.post("/console/cases/{case_id}/withdrawals/{public_id}/cancel")
-async def cancel_withdrawal(case_id: int, public_id: str, ctx: Context) -> Response:
+def cancel_withdrawal(case_id: Id, public_id: str, ctx: Context) -> Response:
     def action(case: Case, actor: User, values: dict[str, str], _files: object) -> None:
         stuck.cancel_withdrawal(
             ctx.db,
@@ -201,11 +200,11 @@ async def cancel_withdrawal(case_id: int, public_id: str, ctx: Context) -> Respo
             ip=ctx.ip,
         )
 
-    return await act(ctx, case_id, "withdrawal", action)
+    return act(ctx, case_id, "withdrawal", action)
 
 
 @router.get("/console/cases/{case_id}/transactions/{public_id}")
-def transaction(case_id: int, public_id: str, ctx: Context) -> Response:
+def transaction(case_id: Id, public_id: str, ctx: Context) -> Response:
     """One of the case's customer's transactions with its steps, fee and refunds."""
     actor = ctx.require("agent")
     require_permission(actor, "customer.view")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
 from walletdesk.cases import console, console_actions, service
@@ -24,7 +24,7 @@ from walletdesk.identity.models import User
 from walletdesk.wallet import history
 from walletdesk.wallet.currencies import format_minor
 from walletdesk.wallet.transactions import WalletTransaction
-from walletdesk.web.deps import Context, Ctx
+from walletdesk.web.deps import Context, Ctx, Id
 
 router = APIRouter(include_in_schema=False)
 router.include_router(console.router)
@@ -37,7 +37,7 @@ def _customer(ctx: Ctx) -> User:
 
 
 @router.get("/portal")
-def portal_home(ctx: Context, page: int = 1) -> Response:
+def portal_home(ctx: Context, page: int = Query(1, ge=1, le=10_000)) -> Response:
     user = ctx.require()
     if user.is_staff:
         return RedirectResponse("/console", status_code=303)
@@ -90,9 +90,9 @@ def _about(ctx: Ctx, tx: WalletTransaction) -> dict[str, str]:
 
 
 @router.post("/portal/cases/new")
-async def new_case_submit(ctx: Context) -> Response:
+def new_case_submit(ctx: Context) -> Response:
     user = _customer(ctx)
-    values, uploads = await read_form(ctx)
+    values, uploads = read_form(ctx)
     kind = CATEGORIES.get(values.get("category", ""))
     if kind is None:
         error = ctx._("Choose a category.")
@@ -180,7 +180,7 @@ def _case_form(
 
 
 @router.get("/portal/cases/{case_id}")
-def portal_case(case_id: int, ctx: Context) -> Response:
+def portal_case(case_id: Id, ctx: Context) -> Response:
     user = ctx.require()
     if user.is_staff:
         return RedirectResponse(f"/console/cases/{case_id}", status_code=303)
@@ -189,9 +189,9 @@ def portal_case(case_id: int, ctx: Context) -> Response:
 
 
 @router.post("/portal/cases/{case_id}/reply")
-async def portal_reply(case_id: int, ctx: Context) -> Response:
+def portal_reply(case_id: Id, ctx: Context) -> Response:
     user = _customer(ctx)
-    values, uploads = await read_form(ctx)
+    values, uploads = read_form(ctx)
     case = service.get_readable_case(ctx.db, user=user, case_id=case_id)
     try:
         service.post_reply(
@@ -231,7 +231,7 @@ def _case_page(
 
 
 @router.get("/cases/{case_id}/attachments/{attachment_id}")
-def download_attachment(case_id: int, attachment_id: int, ctx: Context) -> FileResponse:
+def download_attachment(case_id: Id, attachment_id: Id, ctx: Context) -> FileResponse:
     """A case's file, for its customer and for staff; anyone else gets 404."""
     attachment = service.get_readable_attachment(
         ctx.db, user=ctx.require(), case_id=case_id, attachment_id=attachment_id

@@ -13,17 +13,14 @@ from walletdesk.errors import DomainError
 from walletdesk.web.deps import Ctx
 
 
-async def read_form(
-    ctx: Ctx, *, files_field: str = "attachments"
-) -> tuple[dict[str, str], list[Upload]]:
+def read_form(ctx: Ctx, *, files_field: str = "attachments") -> tuple[dict[str, str], list[Upload]]:
     """The text fields and the chosen files of a multipart form, after its CSRF check. Each
     file is read to one byte past the limit only, which is enough to refuse it."""
-    await ctx.form()
-    form = await ctx.request.form()  # parsed once; the multi-dict keeps every file
+    form = ctx.multi_form()  # the multi-dict keeps every file
     values = {key: value for key, value in form.items() if isinstance(value, str)}
     limit = ctx.settings.upload_max_bytes + 1
     uploads = [
-        Upload(item.filename or "", await item.read(limit))
+        Upload(item.filename or "", item.file.read(limit))
         for item in form.getlist(files_field)
         if isinstance(item, UploadFile) and item.filename
     ]

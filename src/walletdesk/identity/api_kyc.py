@@ -9,7 +9,7 @@ from walletdesk.identity import kyc
 from walletdesk.identity.kyc_models import KycSubmission
 from walletdesk.identity.present import mask_id_number
 from walletdesk.identity.schemas import KycDecision, KycStatus, KycSubmissionOut
-from walletdesk.web.deps import Context
+from walletdesk.web.deps import Context, Id
 
 router = APIRouter(tags=["kyc"])
 
@@ -37,7 +37,7 @@ def my_kyc(ctx: Context) -> KycStatus:
 
 
 @router.post("/api/v1/me/security/kyc", response_model=KycSubmissionOut, status_code=201)
-async def submit_kyc(
+def submit_kyc(
     ctx: Context,
     level: str = Form(...),
     real_name: str = Form(""),
@@ -52,7 +52,7 @@ async def submit_kyc(
     user = ctx.require()
     limit = ctx.settings.upload_max_bytes
     uploads = {"id_front": id_front, "id_back": id_back, "selfie": selfie}
-    photos = {name: await f.read(limit + 1) for name, f in uploads.items() if f is not None}
+    photos = {name: f.file.read(limit + 1) for name, f in uploads.items() if f is not None}
     row = kyc.submit(
         ctx.db,
         settings=ctx.settings,
@@ -75,7 +75,7 @@ def review_queue(ctx: Context, status: str = "pending") -> list[KycSubmissionOut
 
 
 @router.post("/api/v1/kyc/submissions/{submission_id}/decision", response_model=KycSubmissionOut)
-def decide(submission_id: int, body: KycDecision, ctx: Context) -> KycSubmissionOut:
+def decide(submission_id: Id, body: KycDecision, ctx: Context) -> KycSubmissionOut:
     staff = ctx.require("agent")
     row = kyc.decide(
         ctx.db,

@@ -30,7 +30,7 @@ from walletdesk.identity.schemas import (
 )
 from walletdesk.identity.web import current_session, device_label_of, keeping_failures
 from walletdesk.risk import service as risk
-from walletdesk.web.deps import Context, Ctx
+from walletdesk.web.deps import Context, Ctx, Id
 
 router = APIRouter(prefix="/api/v1/me/security", tags=["security"])
 REAUTH: dict[int | str, dict[str, Any]] = {
@@ -174,7 +174,7 @@ def device_list(ctx: Context) -> list[DeviceOut]:
 
 
 @router.post("/devices/{device_id}/sign-out", status_code=204)
-def device_sign_out(device_id: int, ctx: Context) -> None:
+def device_sign_out(device_id: Id, ctx: Context) -> None:
     user = ctx.require()
     device = devices.sign_out_device(ctx.db, user_id=user.id, device_id=device_id)
     events.record_event(

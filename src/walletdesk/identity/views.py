@@ -71,8 +71,8 @@ _NOTICES = {
 
 
 @router.post("/login")
-async def login_submit(ctx: Context) -> Response:
-    form = await ctx.form()
+def login_submit(ctx: Context) -> Response:
+    form = ctx.form()
     login, password = str(form.get("login", "")), str(form.get("password", ""))
     next_path = str(form.get("next", ""))
     try:
@@ -143,8 +143,8 @@ def two_step_page(ctx: Context, next: str | None = None) -> Response:
 
 
 @router.post("/login/two-step")
-async def two_step_submit(ctx: Context) -> Response:
-    form = await ctx.form()
+def two_step_submit(ctx: Context) -> Response:
+    form = ctx.form()
     next_path = str(form.get("next", ""))
     ticket = _ticket(ctx)
     if ticket is None:
@@ -168,8 +168,8 @@ async def two_step_submit(ctx: Context) -> Response:
 
 
 @router.post("/logout")
-async def logout(ctx: Context) -> Response:
-    await ctx.form()
+def logout(ctx: Context) -> Response:
+    ctx.form()
     token = ctx.request.cookies.get(SESSION_COOKIE)
     if token:
         service.end_session(ctx.db, token=token)

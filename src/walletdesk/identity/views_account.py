@@ -49,8 +49,8 @@ def register_page(ctx: Context) -> Response:
 
 
 @router.post("/register/code")
-async def register_code(ctx: Context) -> Response:
-    form = await ctx.form()
+def register_code(ctx: Context) -> Response:
+    form = ctx.form()
     raw = text(form, "phone", 40)
     try:
         phone = account.request_registration_code(
@@ -70,8 +70,8 @@ async def register_code(ctx: Context) -> Response:
 
 
 @router.post("/register")
-async def register_submit(ctx: Context) -> Response:
-    form = await ctx.form()
+def register_submit(ctx: Context) -> Response:
+    form = ctx.form()
     phone, name = text(form, "phone", 40), text(form, "display_name", 200)
     try:
         with keeping_failures(ctx):
@@ -121,15 +121,15 @@ def reset_page(ctx: Context) -> Response:
 
 
 @router.post("/password/reset/code")
-async def reset_code(ctx: Context) -> Response:
-    return await _send_code(ctx, "identity/reset.html", account.request_reset_code)
+def reset_code(ctx: Context) -> Response:
+    return _send_code(ctx, "identity/reset.html", account.request_reset_code)
 
 
-async def _send_code(
+def _send_code(
     ctx: Context, template: str, request_code: Callable[..., str], *, notice: str = RESET_SENT
 ) -> Response:
     """The "text me a code" step shared by password reset and unlocking."""
-    form = await ctx.form()
+    form = ctx.form()
     raw = text(form, "phone", 40)
     try:
         phone = request_code(ctx.db, settings=ctx.settings, phone=raw, ip=ctx.ip, lang=ctx.lang)
@@ -142,8 +142,8 @@ async def _send_code(
 
 
 @router.post("/password/reset")
-async def reset_submit(ctx: Context) -> Response:
-    form = await ctx.form()
+def reset_submit(ctx: Context) -> Response:
+    form = ctx.form()
     phone = text(form, "phone", 40)
     try:
         with keeping_failures(ctx):
@@ -181,15 +181,13 @@ def unlock_page(ctx: Context) -> Response:
 
 
 @router.post("/account/unlock/code")
-async def unlock_code(ctx: Context) -> Response:
-    return await _send_code(
-        ctx, "identity/unlock.html", account.request_unlock_code, notice=UNLOCK_SENT
-    )
+def unlock_code(ctx: Context) -> Response:
+    return _send_code(ctx, "identity/unlock.html", account.request_unlock_code, notice=UNLOCK_SENT)
 
 
 @router.post("/account/unlock")
-async def unlock_submit(ctx: Context) -> Response:
-    form = await ctx.form()
+def unlock_submit(ctx: Context) -> Response:
+    form = ctx.form()
     phone = text(form, "phone", 40)
     try:
         with keeping_failures(ctx):

@@ -17,20 +17,20 @@ from walletdesk.identity.kyc_models import ID_TYPES
 from walletdesk.identity.logins import mask_phone
 from walletdesk.identity.messages import KYC_LEVEL_LABELS, KYC_STATUS_LABELS
 from walletdesk.identity.present import local_time, mask_id_number
-from walletdesk.web.deps import Context, Ctx
+from walletdesk.web.deps import Context, Ctx, Id
 
 router = APIRouter(include_in_schema=False)
 PHOTO_FIELDS = ("id_front", "id_back", "selfie")
 
 
-async def read_photos(form: dict[str, Any], *, limit: int) -> dict[str, bytes]:
+def read_photos(form: dict[str, Any], *, limit: int) -> dict[str, bytes]:
     """The uploaded photos by field, each read up to one byte past the limit (so a larger
     file is refused without reading it all)."""
     photos = {}
     for name in PHOTO_FIELDS:
         upload = form.get(name)
         if isinstance(upload, UploadFile):
-            photos[name] = await upload.read(limit + 1)
+            photos[name] = upload.file.read(limit + 1)
     return photos
 
 
@@ -72,8 +72,8 @@ def kyc_page(ctx: Context) -> Response:
 
 
 @router.post("/security/kyc")
-async def kyc_submit(ctx: Context) -> Response:
-    form = await ctx.form()
+def kyc_submit(ctx: Context) -> Response:
+    form = ctx.form()
     user = ctx.require()
     fields = {
         name: text(form, name, 120) for name in ("level", "real_name", "id_type", "id_number")
@@ -83,7 +83,7 @@ async def kyc_submit(ctx: Context) -> Response:
             ctx.db,
             settings=ctx.settings,
             user=user,
-            photos=await read_photos(form, limit=ctx.settings.upload_max_bytes),
+            photos=read_photos(form, limit=ctx.settings.upload_max_bytes),
             ip=ctx.ip,
             **fields,
         )
@@ -101,15 +101,15 @@ def review_list(ctx: Context, status: str = "pending") -> Response:
 
 
 @router.get("/console/kyc/{submission_id}")
-def review_page(ctx: Context, submission_id: int) -> Response:
+def review_page(ctx: Context, submission_id: Id) -> Response:
     staff = ctx.require("agent")
     submission = kyc.submission_for_staff(ctx.db, staff=staff, submission_id=submission_id)
     return ctx.render("identity/kyc_review.html", submission=submission, errors={}, **_helpers(ctx))
 
 
 @router.post("/console/kyc/{submission_id}/decision")
-async def review_decision(ctx: Context, submission_id: int) -> Response:
-    form = await ctx.form()
+def review_decision(ctx: Context, submission_id: Id) -> Response:
+    form = ctx.form()
     staff = ctx.require("agent")
     try:
         kyc.decide(
@@ -133,7 +133,7 @@ async def review_decision(ctx: Context, submission_id: int) -> Response:
 
 
 @router.get("/console/kyc/{submission_id}/documents/{document_id}")
-def review_document(ctx: Context, submission_id: int, document_id: int) -> Response:
+def review_document(ctx: Context, submission_id: Id, document_id: Id) -> Response:
     staff = ctx.require("agent")
     document, data = kyc.document_for_staff(
         ctx.db,

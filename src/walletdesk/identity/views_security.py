@@ -23,7 +23,7 @@ from walletdesk.identity.web import (
     reauth_gate,
 )
 from walletdesk.risk import service as risk
-from walletdesk.web.deps import SESSION_COOKIE, Context
+from walletdesk.web.deps import SESSION_COOKIE, Context, Id
 
 router = APIRouter(include_in_schema=False)
 
@@ -79,8 +79,8 @@ def confirm_page(ctx: Context, next: str = "/security") -> Response:
 
 
 @router.post("/security/confirm")
-async def confirm_submit(ctx: Context) -> Response:
-    form = await ctx.form()
+def confirm_submit(ctx: Context) -> Response:
+    form = ctx.form()
     user = ctx.require()
     next_path = _safe_next(text(form, "next", 300))
     try:
@@ -113,8 +113,8 @@ def password_page(ctx: Context) -> Response:
 
 
 @router.post("/security/password")
-async def password_submit(ctx: Context) -> Response:
-    form = await ctx.form()
+def password_submit(ctx: Context) -> Response:
+    form = ctx.form()
     gate = reauth_gate(ctx, "/security/password")
     if isinstance(gate, Response):
         return gate
@@ -144,8 +144,8 @@ def phone_page(ctx: Context) -> Response:
 
 
 @router.post("/security/phone/code")
-async def phone_code(ctx: Context) -> Response:
-    form = await ctx.form()
+def phone_code(ctx: Context) -> Response:
+    form = ctx.form()
     gate = reauth_gate(ctx, "/security/phone")
     if isinstance(gate, Response):
         return gate
@@ -169,8 +169,8 @@ async def phone_code(ctx: Context) -> Response:
 
 
 @router.post("/security/phone")
-async def phone_submit(ctx: Context) -> Response:
-    form = await ctx.form()
+def phone_submit(ctx: Context) -> Response:
+    form = ctx.form()
     gate = reauth_gate(ctx, "/security/phone")
     if isinstance(gate, Response):
         return gate
@@ -199,8 +199,8 @@ async def phone_submit(ctx: Context) -> Response:
 
 
 @router.post("/security/devices/{device_id}/sign-out")
-async def device_sign_out(ctx: Context, device_id: int) -> Response:
-    await ctx.form()
+def device_sign_out(ctx: Context, device_id: Id) -> Response:
+    ctx.form()
     user = ctx.require()
     session = current_session(ctx)
     device = devices.sign_out_device(ctx.db, user_id=user.id, device_id=device_id)
@@ -220,8 +220,8 @@ async def device_sign_out(ctx: Context, device_id: int) -> Response:
 
 
 @router.post("/security/lock")
-async def lock(ctx: Context) -> Response:
-    form = await ctx.form()
+def lock(ctx: Context) -> Response:
+    form = ctx.form()
     user = ctx.require()
     reason = text(form, "reason", 200)
     stolen = account.lock_account(
@@ -240,8 +240,8 @@ async def lock(ctx: Context) -> Response:
 
 
 @router.post("/security/alerts")
-async def alerts_settings(ctx: Context) -> Response:
-    form = await ctx.form()
+def alerts_settings(ctx: Context) -> Response:
+    form = ctx.form()
     user = ctx.require()
     account.set_transaction_alerts(
         ctx.db,
@@ -254,8 +254,8 @@ async def alerts_settings(ctx: Context) -> Response:
 
 
 @router.post("/security/alerts/read")
-async def alerts_read(ctx: Context) -> Response:
-    await ctx.form()
+def alerts_read(ctx: Context) -> Response:
+    ctx.form()
     user = ctx.require()
     events.mark_alerts_read(ctx.db, user_id=user.id)
     return RedirectResponse("/security#alerts", status_code=303)

@@ -51,8 +51,8 @@ def two_step_page(ctx: Context) -> Response:
 
 
 @router.post(PAGE + "/setup")
-async def setup(ctx: Context) -> Response:
-    await ctx.form()
+def setup(ctx: Context) -> Response:
+    ctx.form()
     gate = reauth_gate(ctx, PAGE)
     if isinstance(gate, Response):
         return gate
@@ -64,8 +64,8 @@ async def setup(ctx: Context) -> Response:
 
 
 @router.post(PAGE + "/confirm")
-async def confirm(ctx: Context) -> Response:
-    form = await ctx.form()
+def confirm(ctx: Context) -> Response:
+    form = ctx.form()
     gate = reauth_gate(ctx, PAGE)
     if isinstance(gate, Response):
         return gate
@@ -89,8 +89,8 @@ async def confirm(ctx: Context) -> Response:
 
 
 @router.post(PAGE + "/backup-codes")
-async def backup_codes(ctx: Context) -> Response:
-    await ctx.form()
+def backup_codes(ctx: Context) -> Response:
+    ctx.form()
     gate = reauth_gate(ctx, PAGE)
     if isinstance(gate, Response):
         return gate
@@ -108,8 +108,8 @@ async def backup_codes(ctx: Context) -> Response:
 
 
 @router.post(PAGE + "/disable")
-async def disable(ctx: Context) -> Response:
-    await ctx.form()
+def disable(ctx: Context) -> Response:
+    ctx.form()
     gate = reauth_gate(ctx, PAGE)
     if isinstance(gate, Response):
         return gate

@@ -26,7 +26,7 @@ from walletdesk.payments.settings import PaymentSettings
 from walletdesk.payments.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER
 from walletdesk.payments.webhooks import receive_webhook
 from walletdesk.wallet.currencies import minor_units
-from walletdesk.web.deps import DB, Context
+from walletdesk.web.deps import DB, Context, Id, RawBody
 
 router = APIRouter(prefix="/api/v1/payments", tags=["payments"])
 
@@ -60,7 +60,7 @@ def bind_method(ctx: Context, body: MethodIn) -> MethodOut:
 
 
 @router.delete("/methods/{method_id}", status_code=204)
-def unbind_method(ctx: Context, method_id: int) -> None:
+def unbind_method(ctx: Context, method_id: Id) -> None:
     user = ctx.require("customer")
     methods.unbind_method(ctx.db, user_id=user.id, method_id=method_id)
 
@@ -122,13 +122,13 @@ def create_withdrawal(ctx: Context, body: WithdrawalIn) -> TransactionOut:
 
 
 @router.post("/webhooks/{provider}", response_model=WebhookOut)
-async def webhook(provider: str, request: Request, db: DB) -> JSONResponse:
+def webhook(provider: str, request: Request, db: DB, body: RawBody) -> JSONResponse:
     """Signed by the provider (no session, no CSRF): 200 settled or duplicate, 202 ignored."""
     psettings = PaymentSettings.of(request.app.state.settings)
     result = receive_webhook(
         db,
         provider=provider,
-        body=await request.body(),
+        body=body,
         timestamp=request.headers.get(TIMESTAMP_HEADER, ""),
         signature=request.headers.get(SIGNATURE_HEADER, ""),
         psettings=psettings,

@@ -28,18 +28,18 @@ def review_queue(ctx: Context, error: str = "") -> Response:
 
 
 @router.post("/console/withdrawals/{public_id}/approve")
-async def approve(ctx: Context, public_id: str) -> Response:
+def approve(ctx: Context, public_id: str) -> Response:
     staff = ctx.require("supervisor")
-    await ctx.form()
+    ctx.form()
     tx = withdrawals.approve_withdrawal(ctx.db, public_id=public_id, staff=staff, ip=ctx.ip)
     send_after_commit(ctx.db, gateway=gateway_of(ctx.request.app), tx_id=tx.id)
     return RedirectResponse("/console/withdrawals", status_code=303)
 
 
 @router.post("/console/withdrawals/{public_id}/reject")
-async def reject(ctx: Context, public_id: str) -> Response:
+def reject(ctx: Context, public_id: str) -> Response:
     staff = ctx.require("supervisor")
-    form = await ctx.form()
+    form = ctx.form()
     try:
         withdrawals.reject_withdrawal(
             ctx.db,

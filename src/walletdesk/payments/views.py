@@ -19,7 +19,7 @@ from walletdesk.payments.models import METHOD_KINDS
 from walletdesk.payments.money import parse_amount
 from walletdesk.payments.settings import PaymentSettings
 from walletdesk.wallet.currencies import minor_units
-from walletdesk.web.deps import Context, Ctx
+from walletdesk.web.deps import Context, Ctx, Id
 
 router = APIRouter(include_in_schema=False)
 router.include_router(console.router)
@@ -78,10 +78,10 @@ def deposit_page(ctx: Context, method: str = "bank_card") -> Response:
 
 
 @router.post("/wallet/deposit")
-async def deposit_submit(ctx: Context) -> Response:
+def deposit_submit(ctx: Context) -> Response:
     """First submit: the fee preview. With confirm=1: the deposit is recorded and sent."""
     user = _customer(ctx)
-    form = await ctx.form()
+    form = ctx.form()
     values = {k: str(v) for k, v in form.items() if k != "csrf_token"}
     try:
         method, currency, amount_minor, method_id = _read_deposit(form)
@@ -148,10 +148,10 @@ def withdraw_page(ctx: Context) -> Response:
 
 
 @router.post("/wallet/withdraw")
-async def withdraw_submit(ctx: Context) -> Response:
+def withdraw_submit(ctx: Context) -> Response:
     """First submit: where to, the fee and the amount held. With confirm=1: requested."""
     user = _customer(ctx)
-    form = await ctx.form()
+    form = ctx.form()
     values = {k: str(v) for k, v in form.items() if k != "csrf_token"}
     gateway = gateway_of(ctx.request.app)
     try:
@@ -249,9 +249,9 @@ def methods_page(ctx: Context) -> Response:
 
 
 @router.post("/wallet/methods")
-async def methods_bind(ctx: Context) -> Response:
+def methods_bind(ctx: Context) -> Response:
     user = _customer(ctx)
-    form = await ctx.form()
+    form = ctx.form()
     # The number is never echoed back into the page: a refused card is typed again.
     values = {k: str(v) for k, v in form.items() if k not in ("csrf_token", "number")}
     try:
@@ -283,8 +283,8 @@ def _step_up_message(ctx: Ctx, exc: DomainError) -> tuple[str, str]:
 
 
 @router.post("/wallet/methods/{method_id}/unbind")
-async def methods_unbind(ctx: Context, method_id: int) -> Response:
+def methods_unbind(ctx: Context, method_id: Id) -> Response:
     user = _customer(ctx)
-    await ctx.form()
+    ctx.form()
     methods.unbind_method(ctx.db, user_id=user.id, method_id=method_id)
     return RedirectResponse("/wallet/methods", status_code=303)

@@ -13,7 +13,7 @@ from walletdesk.risk import service as risk
 from walletdesk.risk.models import AccountFreeze, RiskHit
 from walletdesk.risk.rules import ACTION_LABELS
 from walletdesk.wallet import held
-from walletdesk.web.deps import Context, Ctx
+from walletdesk.web.deps import Context, Ctx, Id
 
 router = APIRouter(include_in_schema=False)
 RECENT = 50
@@ -48,10 +48,10 @@ def risk_page(ctx: Context) -> Response:
     return _page(ctx)
 
 
-async def _act(ctx: Ctx, action: str, target: str) -> Response:
+def _act(ctx: Ctx, action: str, target: str) -> Response:
     """Run one decision; a refusal is shown on the page (its writes rolled back)."""
     staff = ctx.require("agent")
-    form = await ctx.form()
+    form = ctx.form()
     reason = str(form.get("reason", ""))
     try:
         if action == "release":
@@ -71,15 +71,15 @@ async def _act(ctx: Ctx, action: str, target: str) -> Response:
 
 
 @router.post(PAGE + "/transfers/{public_id}/release")
-async def release(ctx: Context, public_id: str) -> Response:
-    return await _act(ctx, "release", public_id)
+def release(ctx: Context, public_id: str) -> Response:
+    return _act(ctx, "release", public_id)
 
 
 @router.post(PAGE + "/transfers/{public_id}/reject")
-async def reject(ctx: Context, public_id: str) -> Response:
-    return await _act(ctx, "reject", public_id)
+def reject(ctx: Context, public_id: str) -> Response:
+    return _act(ctx, "reject", public_id)
 
 
 @router.post(PAGE + "/freezes/{freeze_id}/unfreeze")
-async def unfreeze(ctx: Context, freeze_id: int) -> Response:
-    return await _act(ctx, "unfreeze", str(freeze_id))
+def unfreeze(ctx: Context, freeze_id: Id) -> Response:
+    return _act(ctx, "unfreeze", str(freeze_id))

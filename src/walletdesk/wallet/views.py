@@ -144,7 +144,7 @@ def statement(
 
 
 @router.get("/wallet/transactions/{public_id}")
-def transaction(ctx: Context, public_id: str, sent: int = 0) -> HTMLResponse:
+def transaction(ctx: Context, public_id: str, sent: int = Query(0, ge=0, le=1)) -> HTMLResponse:
     user = ctx.require("customer")
     tx = history.get_transaction(ctx.db, user_id=user.id, public_id=public_id)
     return _page(ctx, "wallet/transaction.html", tx=tx, sent=bool(sent), owing=owed.owed_on(tx))
@@ -158,9 +158,9 @@ def transfer_form(ctx: Context, code: str = "") -> HTMLResponse:
 
 
 @router.post("/wallet/transfer")
-async def transfer_preview(ctx: Context) -> HTMLResponse:
+def transfer_preview(ctx: Context) -> HTMLResponse:
     user = ctx.require("customer")
-    typed = _typed(await ctx.form())
+    typed = _typed(ctx.form())
     try:
         preview = _preview(ctx, user, typed)
     except DomainError as exc:
@@ -195,9 +195,9 @@ def _preview_page(
 
 
 @router.post("/wallet/transfer/confirm", response_model=None)
-async def transfer_confirm(ctx: Context) -> HTMLResponse | RedirectResponse:
+def transfer_confirm(ctx: Context) -> HTMLResponse | RedirectResponse:
     user = ctx.require("customer")
-    form = await ctx.form()
+    form = ctx.form()
     typed = _typed(form)
     try:
         target = _target(ctx, typed)

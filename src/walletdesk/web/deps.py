@@ -3,6 +3,10 @@ CSRF checking and page rendering.
 
 The request owns the transaction: `get_db` commits after the handler returns, before the
 response is sent, and then runs after-commit callbacks.
+
+Handlers are plain `def`: FastAPI runs them in the thread pool, so database, file, image and
+password work never blocks the event loop. What must be awaited (reading the body) is awaited
+on the loop on the handler's behalf (`Ctx.form`, `RawBody`).
 """
 
 from __future__ import annotations
@@ -10,18 +14,23 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import Depends, Request
+import anyio
+import anyio.from_thread
+import anyio.to_thread
+from fastapi import Depends, Path, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 
 from walletdesk.config import Settings
-from walletdesk.db import session_scope
+from walletdesk.db import commit, rollback_and_close
 from walletdesk.errors import DomainError, Forbidden, Unauthorized
 from walletdesk.i18n import Translator, from_accept_language, normalize_lang
 from walletdesk.identity import service as identity
@@ -34,12 +43,41 @@ LANG_COOKIE = "wd_lang"
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
-def get_db(request: Request) -> Iterator[Session]:
-    with session_scope(request.app.state.sessionmaker) as session:
-        yield session
+async def get_db(request: Request) -> AsyncIterator[Session]:
+    """The request's session, committed after the handler returns (then the after-commit work
+    runs), rolled back if it raised.
+
+    A request takes one of a fixed number of database slots, waiting for it on the event loop
+    and holding it until its transaction ends. There are fewer slots than worker threads, so a
+    transaction that holds locks always finds a thread for its next step (the handler, the
+    commit): without that, threads blocked on its locks could take every thread it needs.
+    """
+    slots: anyio.CapacityLimiter = request.app.state.db_slots
+    async with slots:
+        session = request.app.state.sessionmaker()
+        try:
+            yield session
+            callbacks = await run_in_threadpool(commit, session)
+        except BaseException:
+            await anyio.to_thread.run_sync(rollback_and_close, session, abandon_on_cancel=False)
+            raise
+    for callback in callbacks:
+        await run_in_threadpool(callback)
 
 
 DB = Annotated[Session, Depends(get_db, scope="function")]
+
+# A row id in a path: a positive 32-bit integer (PostgreSQL's INTEGER); anything else is a 422
+# that names the parameter, never a database error.
+Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
+async def read_body(request: Request) -> bytes:
+    return await request.body()
+
+
+# The raw request body, read on the event loop for a plain `def` handler (signed webhooks).
+RawBody = Annotated[bytes, Depends(read_body)]
 
 
 def client_ip(request: Request) -> str:
@@ -118,12 +156,18 @@ class Ctx:
         """A self-locked customer: their session reaches support (cases, help) only."""
         return self.user is not None and self.user.self_locked_at is not None
 
-    async def form(self) -> dict[str, Any]:
+    def form(self) -> dict[str, Any]:
         """The submitted form, after checking its CSRF token."""
-        form = await self.request.form()
+        return dict(self.multi_form())
+
+    def multi_form(self) -> FormData:
+        """The submitted form with every value of every field (files too), after checking its
+        CSRF token. Called from the handler's worker thread: the body is parsed on the event
+        loop (once; Starlette keeps it), the handler waits."""
+        form = anyio.from_thread.run(self.request.form)
         if not csrf_valid(self.request, str(form.get("csrf_token") or "")):
             raise Forbidden("Your form expired. Please reload the page and try again.", code="csrf")
-        return dict(form)
+        return form
 
     def authenticate(self, *, login: str, password: str) -> User:
         try:
