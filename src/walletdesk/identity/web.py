@@ -6,7 +6,7 @@ the step-up that money leaving the wallet asks for.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
@@ -139,9 +139,21 @@ def step_up_needed(ctx: Ctx, payment: Payment) -> step_up.Need | None:
     return need
 
 
-def require_step_up(ctx: Ctx, payment: Payment, code: str | None) -> None:
+def require_step_up(
+    ctx: Ctx,
+    payment: Payment,
+    code: str | None,
+    check_first: Callable[[], object] | None = None,
+) -> None:
     """Before the payment: StepUpRequired (403) without the code it needs, ValidationFailed
-    (field "step_up_code") with a wrong one; what it counted or sent is committed."""
+    (field "step_up_code") with a wrong one; what it counted or sent is committed.
+    `check_first` raises whatever would refuse the payment anyway: that is said before a
+    code is asked for (and texted)."""
+    if check_first is not None and not code:
+        session = current_session(ctx)
+        cny = payment.cny(ctx.settings)
+        if step_up.needed(ctx.db, settings=ctx.settings, session=session, amount_cny=cny):
+            check_first()
     with keeping_failures(ctx):
         step_up.confirm(
             ctx.db,

@@ -107,7 +107,18 @@ def create_withdrawal(ctx: Context, body: WithdrawalIn) -> TransactionOut:
     gateway = gateway_of(ctx.request.app)
     amount_minor = parse_amount(body.amount, body.currency)
     payment = Payment("withdrawal", amount_minor, body.currency, minor_units(body.currency))
-    require_step_up(ctx, payment, body.step_up_code)
+    require_step_up(
+        ctx,
+        payment,
+        body.step_up_code,
+        check_first=lambda: withdrawals.quote_withdrawal(
+            ctx.db,
+            user_id=user.id,
+            method=methods.owned_method(ctx.db, user_id=user.id, method_id=body.payment_method_id),
+            amount_minor=amount_minor,
+            currency=body.currency,
+        ),
+    )
     tx = withdrawals.request_withdrawal(
         ctx.db,
         user_id=user.id,

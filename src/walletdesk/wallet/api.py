@@ -183,7 +183,18 @@ def transfer(
         target, amount=body.amount, currency=body.currency
     )
     payment = Payment("transfer", amount_minor, currency, minor_units(currency))
-    require_step_up(ctx, payment, body.step_up_code)
+    require_step_up(
+        ctx,
+        payment,
+        body.step_up_code,
+        check_first=lambda: transfers.preview_transfer(
+            ctx.db,
+            sender_id=user.id,
+            recipient=target.recipient,
+            amount_minor=amount_minor,
+            currency=currency,
+        ),
+    )
     tx = transfers.confirm_transfer(
         ctx.db,
         sender_id=user.id,
