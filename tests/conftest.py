@@ -184,3 +184,15 @@ def bearer(client: TestClient, user: User, password: str = PASSWORD) -> dict[str
     response = client.post("/api/v1/auth/token", json={"login": user.login, "password": password})
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def stepped_up(client: TestClient, app, phone: str, url: str, *, json: dict, headers: dict):
+    """POST money leaving the wallet; when a step-up is asked for (403 step_up_required), again
+    with the code texted to the customer, as the app would after asking them."""
+    response = client.post(url, json=json, headers=headers)
+    if response.status_code == 403 and response.json()["error"]["code"] == "step_up_required":
+        from tests.identity.support import last_code
+
+        code = last_code(app, phone)
+        response = client.post(url, json={**json, "step_up_code": code}, headers=headers)
+    return response

@@ -34,7 +34,12 @@ def _digest(settings: Settings, *, phone: str, purpose: str, code: str) -> str:
 
 def _throttle(db: Session, *, phone: str, ip: str) -> None:
     now = utcnow()
-    last = db.scalar(select(func.max(SmsCode.created_at)).where(SmsCode.phone == phone))
+    # Waiting applies while a code is unused: after one was used, the next may come at once.
+    last = db.scalar(
+        select(func.max(SmsCode.created_at)).where(
+            SmsCode.phone == phone, SmsCode.used_at.is_(None)
+        )
+    )
     if last is not None and last > now - RESEND_AFTER:
         wait = int((last + RESEND_AFTER - now).total_seconds()) + 1
         raise RateLimited(
