@@ -145,9 +145,9 @@ def test_parallel_wrong_sms_codes_get_no_more_than_five_checks(app, client, peop
 def test_an_sms_unlock_lifts_the_delay(app, client, people):
     login = people.customer.login
     wrong_five_times(client, login)
-    sent = client.post("/api/v1/auth/unlock/code", json={"phone": login})
+    sent = client.post("/api/v1/auth/unlock/code?lang=en", json={"phone": login})
     assert sent.status_code == 202
-    assert "locked" in sent.json()["message"]
+    assert "belongs to a locked account, a code was sent" in sent.json()["message"]
     unlocked = client.post(
         "/api/v1/auth/unlock",
         json={"phone": login, "code": last_code(app, login), "password": PASSWORD},
