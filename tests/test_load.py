@@ -7,23 +7,17 @@ Every request completes or is refused cleanly (409/429), never a 500 and never a
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 
 import httpx
 
-from tests.browser_support import _free_port
 from tests.cases.conftest import REQUIRED, png_bytes
 from tests.conftest import PASSWORD
-from walletdesk.config import Settings
+from tests.live import serving
 from walletdesk.db import session_scope
 from walletdesk.identity import service as identity
 from walletdesk.wallet import service as wallet
@@ -31,39 +25,6 @@ from walletdesk.wallet.ledger import verify_ledger
 
 CUSTOMERS = 5
 REQUESTS = 50
-
-
-@contextmanager
-def serving(settings: Settings) -> Iterator[str]:
-    """`walletdesk serve` as production runs it: a process of its own (the 50 client threads of
-    this test would otherwise share its interpreter), on the test's database."""
-    port = _free_port()
-    env = {
-        **os.environ,
-        "WALLETDESK_DATA_DIR": str(settings.data_dir),
-        "WALLETDESK_DATABASE_URL": settings.db_url,
-        "WALLETDESK_SECRET_KEY": settings.secret_key,
-        "WALLETDESK_JOBS": "off",
-    }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "walletdesk.cli", "serve", "--port", str(port)],
-        env=env,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert server.poll() is None, "the server exited"
-            assert time.monotonic() < deadline, "the server did not start"
-            try:
-                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
 
 
 def _customers(app) -> list[str]:

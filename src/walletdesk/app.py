@@ -32,7 +32,7 @@ from walletdesk.db import (
     session_scope,
 )
 from walletdesk.errors import DomainError, TooLarge
-from walletdesk.i18n import Translator, gettext
+from walletdesk.i18n import N_, Translator, catalog, gettext
 from walletdesk.identity.present import local_time
 from walletdesk.wallet.currencies import format_minor
 from walletdesk.wallet.history import status_label
@@ -84,6 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings.ensure_dirs()
     settings.signing_key()
     deps.trusted_networks(settings.trusted_proxies)  # a mistyped proxy address fails here
+    catalog("zh")  # read once now: error handlers translate on the event loop
     engine = make_engine(settings.db_url)
     probe = make_probe_engine(settings.db_url)
     factory = make_sessionmaker(engine, info={"settings": settings})
@@ -185,7 +186,13 @@ class BodyLimit:
                 raise TooLarge("The request is too large.", code="too_large")
             return message
 
-        await self.app(scope, counted, send)
+        async def closing(message: Message) -> None:
+            if message["type"] == "http.response.start" and message["status"] == 413:
+                # The client may still be sending: end the connection instead of reading on.
+                message = {**message, "headers": [*message["headers"], (b"connection", b"close")]}
+            await send(message)
+
+        await self.app(scope, counted, closing)
 
 
 def body_limit(settings: Settings) -> int:
@@ -278,10 +285,10 @@ def _error_page(request: Request, status: int, message: str) -> Response:
 
 
 HTTP_ERRORS = {
-    400: ("bad_request", "The request is invalid."),
-    404: ("not_found", "Not found."),
-    405: ("method_not_allowed", "This method is not allowed here."),
-    413: ("too_large", "The request is too large."),
+    400: ("bad_request", N_("The request is invalid.")),
+    404: ("not_found", N_("Not found.")),
+    405: ("method_not_allowed", N_("This method is not allowed here.")),
+    413: ("too_large", N_("The request is too large.")),
 }
 
 
@@ -311,6 +318,8 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         """Errors Starlette raises itself (no route, wrong method, a body it cannot parse), in
         the same shape and language as every other error."""
+        if isinstance(exc.__cause__, DomainError):  # FastAPI reading the body: ours (too large)
+            return await domain_error(request, exc.__cause__)
         code, text = HTTP_ERRORS.get(exc.status_code, ("bad_request", "The request is invalid."))
         message = gettext(_lang_of(request), text)
         response = await _error_response(request, exc.status_code, code, message, None)
