@@ -164,10 +164,13 @@ class Ctx:
         """The submitted form with every value of every field (files too), after checking its
         CSRF token. Called from the handler's worker thread: the body is parsed on the event
         loop (once; Starlette keeps it), the handler waits."""
-        form = anyio.from_thread.run(self.request.form)
+        form: FormData = anyio.from_thread.run(self._read_form)
         if not csrf_valid(self.request, str(form.get("csrf_token") or "")):
             raise Forbidden("Your form expired. Please reload the page and try again.", code="csrf")
         return form
+
+    async def _read_form(self) -> FormData:
+        return await self.request.form()
 
     def authenticate(self, *, login: str, password: str) -> User:
         try:
