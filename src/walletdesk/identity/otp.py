@@ -32,14 +32,12 @@ def _digest(settings: Settings, *, phone: str, purpose: str, code: str) -> str:
     return hmac.new(key, f"sms:{purpose}:{phone}:{code}".encode(), hashlib.sha256).hexdigest()
 
 
-def _throttle(db: Session, *, phone: str, ip: str) -> None:
+def _throttle(db: Session, *, phone: str, ip: str, purpose: str) -> None:
     now = utcnow()
-    # Waiting applies while a code is unused: after one was used, the next may come at once.
-    last = db.scalar(
-        select(func.max(SmsCode.created_at)).where(
-            SmsCode.phone == phone, SmsCode.used_at.is_(None)
-        )
-    )
+    recent = select(func.max(SmsCode.created_at)).where(SmsCode.phone == phone)
+    if purpose == "step_up":  # the next payment's code may come once the last one was used
+        recent = recent.where(SmsCode.used_at.is_(None))
+    last = db.scalar(recent)
     if last is not None and last > now - RESEND_AFTER:
         wait = int((last + RESEND_AFTER - now).total_seconds()) + 1
         raise RateLimited(
@@ -74,7 +72,7 @@ def new_code(db: Session, *, settings: Settings, phone: str, purpose: str, ip: s
     """
     if purpose not in PURPOSES:
         raise ValueError(purpose)
-    _throttle(db, phone=phone, ip=ip)
+    _throttle(db, phone=phone, ip=ip, purpose=purpose)
     code = f"{secrets.randbelow(10**6):06d}"
     db.add(
         SmsCode(
