@@ -50,11 +50,6 @@ def test_ids_out_of_range_are_a_422_not_a_database_error(client, people, case_id
     _refused(client.get(f"/api/v1/cases/{case_id}", headers=headers), "case_id")
 
 
-def test_page_numbers_out_of_range_are_refused(client, people):
-    headers = bearer(client, people.customer)
-    _refused(client.get("/api/v1/cases", params={"page": 10**12}, headers=headers), "page")
-
-
 def test_a_chunked_body_is_refused_at_the_limit_without_reading_the_rest(app, settings, people):
     limit = settings.upload_max_bytes
     sent = 0

@@ -31,14 +31,16 @@ from walletdesk.db import (
     request_slots,
     session_scope,
 )
-from walletdesk.errors import DomainError, TooLarge
+from walletdesk.errors import DomainError, RateLimited, TooLarge
 from walletdesk.i18n import N_, Translator, catalog, gettext
 from walletdesk.identity.present import local_time
+from walletdesk.ratelimit import make_limiter
+from walletdesk.safety.accesslog import install_access_log_filter
 from walletdesk.wallet.currencies import format_minor
 from walletdesk.wallet.history import status_label
 from walletdesk.wallet.reasons import reason_text
 from walletdesk.wallet.steps import step_note, step_text
-from walletdesk.web import apidocs, deps, edge
+from walletdesk.web import apidocs, deps, edge, openapi
 
 log = logging.getLogger("walletdesk")
 WEB_DIR = Path(__file__).parent / "web"
@@ -85,6 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings.signing_key()
     deps.trusted_networks(settings.trusted_proxies)  # a mistyped proxy address fails here
     catalog("zh")  # read once now: error handlers translate on the event loop
+    install_access_log_filter()
     engine = make_engine(settings.db_url)
     probe = make_probe_engine(settings.db_url)
     factory = make_sessionmaker(engine, info={"settings": settings})
@@ -104,19 +107,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
+        openapi_url=None,
         dependencies=[Depends(edge.refuse_nul)],
     )
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = factory
     app.state.db_slots = anyio.CapacityLimiter(request_slots(engine))
+    app.state.limiter = make_limiter(settings)
     app.state.templates = _templates(settings)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     apidocs.mount_assets(app)
     _install_middleware(app, settings)
     _install_error_handlers(app)
     for name in ROUTER_MODULES:
-        app.include_router(importlib.import_module(name).router)
+        router = importlib.import_module(name).router
+        openapi.declare_errors(router)
+        app.include_router(router)
     _prepare_routes(app)
 
     # The health check has its own connection and its own thread, so that it answers while
@@ -296,7 +303,10 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> Response:
         message = gettext(_lang_of(request), exc.message, **exc.params)
-        return await _error_response(request, exc.status, exc.code, message, exc.field)
+        response = await _error_response(request, exc.status, exc.code, message, exc.field)
+        if isinstance(exc, RateLimited) and exc.retry_after:
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:

@@ -129,19 +129,29 @@ def worker(
 
 
 def _start_payments_sandbox() -> str | None:
-    """The sandbox provider in a background thread, when the configured provider is local."""
+    """The sandbox provider in a background thread, when the configured provider is local.
+
+    Unless an address is configured, it takes a free port and this process's app is pointed
+    at it, so that a second demo never talks to the first one's sandbox (whose webhooks it
+    would refuse)."""
     from walletdesk.payments.sandbox import SandboxServer, SandboxState
     from walletdesk.payments.settings import PaymentSettings
 
     payments = PaymentSettings.of(Settings())
+    configured = "WALLETDESK_PAYMENTS_SANDBOX_URL" in os.environ
     url = urlsplit(payments.sandbox_url)
     if url.hostname not in ("127.0.0.1", "localhost") or not url.port:
         return None
     state = SandboxState(payments.webhook_secret, delay_seconds=2.0, slow_seconds=15.0)
     try:
-        server = SandboxServer(state, port=url.port).start()
-    except OSError:  # already running (e.g. `walletdesk simulate payments`)
+        server = SandboxServer(state, port=url.port if configured else 0).start()
+    except OSError:
+        console.print(
+            f"[yellow]{payments.sandbox_url} is taken: using the payments provider there; "
+            "its webhooks must be signed with this server's secret[/yellow]"
+        )
         return None
+    os.environ["WALLETDESK_PAYMENTS_SANDBOX_URL"] = server.url
     return server.url
 
 

@@ -47,6 +47,11 @@ class Settings(BaseSettings):
     # default). Tests lower it to hash quickly; never lower it for the demo or production.
     password_hash_time_cost: int = 3
     password_hash_memory_kib: int = 65536
+    # Requests per client address per minute on public endpoints (0: no limit).
+    rate_limit_redact_per_minute: int = 60
+    rate_limit_help_search_per_minute: int = 60
+    rate_limit_help_suggest_per_minute: int = 240  # asked as the customer types
+    rate_limit_channel_check_per_minute: int = 30
     timezone: str = "Asia/Shanghai"
     brand: str = Field(default="WalletDesk")
     # SMS: "sandbox" keeps messages in the sms_outbox table; "http" posts them to a

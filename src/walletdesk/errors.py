@@ -76,3 +76,9 @@ class RateLimited(DomainError):
     status = 429
     code = "rate_limited"
     default_message = "Too many attempts. Please wait a moment and try again."
+
+    def __init__(
+        self, message: str | None = None, *, retry_after: int | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after  # seconds, sent as the Retry-After header

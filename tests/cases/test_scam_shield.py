@@ -32,4 +32,4 @@ def test_pasted_card_number_and_code_never_reach_the_agent(client, people):
     for secret in ("483920", "4111 1111 1111 1111", "551234", "abandon abandon"):
         assert secret not in everything
     assert "****1111" in everything
-    assert "助记词已隐藏" in everything
+    assert "[recovery phrase hidden]" in everything  # the marker is in the message's language

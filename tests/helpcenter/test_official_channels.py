@@ -171,3 +171,62 @@ def test_checker_page_answers_without_javascript(client, kb):
     listing = client.get("/help/official-channels?lang=en").text
     assert "support@walletdesk.com" in listing and "@WalletDeskSupport" in listing
     assert "Not an official" not in listing
+
+
+WHY = [
+    ("wallet-desk.com", "lookalike_domain", "walletdesk.com", "imitates our domain walletdesk.com"),
+    ("wаlletdesk.com", "lookalike_domain", "walletdesk.com", "xn--"),  # Cyrillic а
+    ("evilwalletdesk.com", "lookalike_domain", "walletdesk.com", "evilwalletdesk.com"),
+    (
+        "https://walletdesk.com.evil.top/",
+        "subdomain_trick",
+        "walletdesk.com",
+        "really opens is walletdesk.com.evil.top",
+    ),
+    (
+        "https://www.walletdesk.com@evil.top/",
+        "disguised_link",
+        "walletdesk.com",
+        "really opens evil.top",
+    ),
+    ("https://evil.top", "unknown_website", "walletdesk.com", "end in walletdesk.com"),
+    ("support@walletdesk.co", "lookalike_email", "walletdesk.com", "comes from walletdesk.co"),
+    (
+        "walletdesk.support@gmail.com",
+        "free_email",
+        "walletdesk.com",
+        "free mail service (gmail.com)",
+    ),
+    ("nobody@walletdesk.com", "unknown_email", "walletdesk.com", "@walletdesk.com"),
+    ("400-820-6689", "lookalike_number", "400-820-6688", "our number 400-820-6688"),
+    ("+86 171 0000 1234", "unknown_number", None, "not one of our phone numbers"),
+    (
+        "@WalletDesk_Support",
+        "lookalike_handle",
+        "@WalletDeskSupport",
+        "imitates our account @WalletDeskSupport",
+    ),
+    ("@some_random_person", "unknown_handle", None, "not one of our accounts"),
+]
+
+
+@pytest.mark.parametrize(("value", "reason", "resembles", "said"), WHY)
+def test_not_official_says_why(client, kb, value, reason, resembles, said):
+    body = check(client, value)
+    assert body["official"] is False
+    assert (body["reason"], body["resembles"]) == (reason, resembles)
+    assert said in body["advice"]
+    assert set(body) == {"official", "channel", "advice", "reason", "resembles"}
+
+
+def test_the_reason_is_in_the_callers_language_and_on_the_page(client, kb):
+    chinese = check(client, "wallet-desk.com", lang="zh")
+    assert "这个地址在模仿我们的域名 walletdesk.com" in chinese["advice"]
+    assert check(client, "400-820-6688")["reason"] == "official"
+    page = client.get("/help/official-channels", params={"value": "400-820-6689", "lang": "en"})
+    assert 'data-reason="lookalike_number"' in page.text
+    assert "one or two digits away from our number 400-820-6688" in page.text
+    zh_page = client.get(
+        "/help/official-channels", params={"value": "walletdesk.com.evil.top", "lang": "zh"}
+    )
+    assert "实际打开的网站是 walletdesk.com.evil.top" in zh_page.text

@@ -70,7 +70,7 @@ def list_cases(
     priority: str = "",
     assignee: Literal["anyone", "me", "unassigned"] = "anyone",
     q: str = Query("", max_length=100, description="Subject, description, case number, phone"),
-    page: int = Query(1, ge=1, le=10_000),
+    page: int = Query(1, ge=1),
     per_page: int = Query(20, ge=1, le=100),
 ) -> CasePageOut:
     """Customers get their own cases; staff get every case, with the same filters as the inbox."""

@@ -35,7 +35,7 @@ def inbox(
     priority: str = "",
     assignee: str = "anyone",
     q: str = "",
-    page: int = Query(1, ge=1, le=10_000),
+    page: int = Query(1, ge=1),
 ) -> Response:
     user = ctx.require("agent")
     filters = service.CaseFilter(

@@ -37,7 +37,7 @@ def _customer(ctx: Ctx) -> User:
 
 
 @router.get("/portal")
-def portal_home(ctx: Context, page: int = Query(1, ge=1, le=10_000)) -> Response:
+def portal_home(ctx: Context, page: int = Query(1, ge=1)) -> Response:
     user = ctx.require()
     if user.is_staff:
         return RedirectResponse("/console", status_code=303)

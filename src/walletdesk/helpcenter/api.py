@@ -4,12 +4,13 @@ schedule and the official-channel checker. All public; `lang` is zh or en.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
 from walletdesk.helpcenter import announcements, fees, registry, schemas, service
 from walletdesk.helpcenter.models import HelpCategory, OfficialChannel
 from walletdesk.helpcenter.search import SearchHit
 from walletdesk.web.deps import Context
+from walletdesk.web.limits import rate_limited
 
 router = APIRouter(prefix="/api/v1/help", tags=["help center"])
 
@@ -83,7 +84,11 @@ def list_categories(ctx: Context, lang: str | None = LANG) -> list[schemas.Categ
     ]
 
 
-@router.get("/search", response_model=schemas.SearchResponse)
+@router.get(
+    "/search",
+    response_model=schemas.SearchResponse,
+    dependencies=[Depends(rate_limited("help_search"))],
+)
 def search(
     ctx: Context,
     q: str = Query("", max_length=1000, description="The customer's question"),
@@ -94,7 +99,11 @@ def search(
     return schemas.SearchResponse(answered=result.answered, results=_hits(result.hits))
 
 
-@router.get("/suggest", response_model=schemas.SuggestResponse)
+@router.get(
+    "/suggest",
+    response_model=schemas.SuggestResponse,
+    dependencies=[Depends(rate_limited("help_suggest"))],
+)
 def suggest(
     ctx: Context,
     q: str = Query("", max_length=1000, description="What has been typed so far"),
@@ -177,7 +186,11 @@ def official_channels(ctx: Context, lang: str | None = LANG) -> list[schemas.Off
     return [channel_out(c, ctx.lang) for c in registry.list_channels(ctx.db)]
 
 
-@router.get("/official-channels/check", response_model=schemas.ChannelCheckResponse)
+@router.get(
+    "/official-channels/check",
+    response_model=schemas.ChannelCheckResponse,
+    dependencies=[Depends(rate_limited("channel_check"))],
+)
 def check_channel(
     ctx: Context,
     value: str = Query(
@@ -190,4 +203,6 @@ def check_channel(
         official=check.official,
         channel=channel_out(check.channel, ctx.lang) if check.channel else None,
         advice=registry.advice(check, ctx._),
+        reason=check.reason,
+        resembles=check.why.resembles if not check.official else None,
     )

@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 
 from walletdesk.audit import service as audit
 from walletdesk.errors import Conflict, NotFound, ValidationFailed
-from walletdesk.helpcenter import channels
+from walletdesk.helpcenter import channels, lookalikes
 from walletdesk.helpcenter.models import CHANNEL_KINDS, OfficialChannel
-from walletdesk.i18n import Translator
+from walletdesk.i18n import N_, Translator
 from walletdesk.identity.models import User
 
 SEED_PATH = Path(__file__).with_name("seed.yaml")
@@ -27,11 +27,19 @@ VERIFY_ARTICLE = "/help/articles/verify-official-channel"
 CHANNELS_PAGE = "/help/official-channels"
 
 
+OFFICIAL = lookalikes.Diagnosis("official")
+
+
 @dataclass(frozen=True)
 class ChannelCheck:
     official: bool
     channel: OfficialChannel | None
     kind: str | None  # what the value looked like: phone, website, email, social or app
+    why: lookalikes.Diagnosis = OFFICIAL
+
+    @property
+    def reason(self) -> str:
+        return self.why.reason
 
 
 @lru_cache(maxsize=1)
@@ -75,11 +83,59 @@ def check_value(db: Session, *, value: str) -> ChannelCheck:
                     return ChannelCheck(True, channel, reading.kind)
             elif reading.key == channel.match_key:
                 return ChannelCheck(True, channel, reading.kind)
-    return ChannelCheck(False, None, readings[0].kind)
+    first = readings[0]
+    why = lookalikes.diagnose(
+        raw=value,
+        kind=first.kind,
+        key=first.key,
+        registry=[(c.kind, c.match_key, c.value) for c in registered],
+    )
+    return ChannelCheck(False, None, first.kind, why)
 
 
-def advice(check: ChannelCheck, _: Translator, *, with_link: bool = True) -> str:
-    """What to do next, in the asker's language; pages show the article link on their own."""
+# Why a value is not ours, in the asker's words; {official} is what it imitates, {seen} what
+# it really is.
+REASONS = {
+    "lookalike_domain": N_(
+        "This address imitates our domain {official}, but it is a different website ({seen})."
+    ),
+    "subdomain_trick": N_(
+        "The address only starts with {official}: the website it really opens is {seen}."
+    ),
+    "disguised_link": N_("This link shows {official} but really opens {seen}."),
+    "unknown_website": N_("This website ({seen}) is not ours: our websites end in {official}."),
+    "lookalike_email": N_(
+        "This email address imitates our domain {official}: it comes from {seen}."
+    ),
+    "free_email": N_("This address is at a free mail service ({seen}): we never write from one."),
+    "unknown_email": N_(
+        "We do not use this email address: ours end in @{official} and are listed on the "
+        "official channels page."
+    ),
+    "lookalike_number": N_(
+        "This number is one or two digits away from our number {official}: it is not ours."
+    ),
+    "unknown_number": N_("This is not one of our phone numbers."),
+    "lookalike_handle": N_(
+        "This account name imitates our account {official}, but it is a different account."
+    ),
+    "unknown_handle": N_("This is not one of our accounts."),
+}
+
+
+def reason_text(check: ChannelCheck, _: Translator) -> str:
+    """Why the value is not ours (empty when it is)."""
+    message = REASONS.get(check.reason)
+    if message is None:
+        return ""
+    return _(message, official=check.why.resembles or "", seen=check.why.seen or "")
+
+
+def advice(
+    check: ChannelCheck, _: Translator, *, with_link: bool = True, with_reason: bool = True
+) -> str:
+    """Why and what to do next, in the asker's language; pages show the article link and the
+    reason on their own."""
     if check.official and check.kind == "phone":
         parts = [
             _("This is an official WalletDesk number."),
@@ -95,6 +151,7 @@ def advice(check: ChannelCheck, _: Translator, *, with_link: bool = True) -> str
     else:
         parts = [
             _("This is not one of our official channels."),
+            reason_text(check, _) if with_reason else "",
             _("Hang up or stop replying, and do not click its links."),
             _("Never share your password, SMS codes, recovery phrase or private keys."),
         ]
@@ -106,7 +163,7 @@ def advice(check: ChannelCheck, _: Translator, *, with_link: bool = True) -> str
         else:
             parts.append(_("Contact us only through the official channels listed on this page."))
     # Chinese sentences end in full-width punctuation and need no space between them.
-    return ("" if _.lang == "zh" else " ").join(parts)
+    return ("" if _.lang == "zh" else " ").join(part for part in parts if part)
 
 
 def _fields(

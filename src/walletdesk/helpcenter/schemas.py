@@ -121,4 +121,14 @@ class OfficialChannel(BaseModel):
 class ChannelCheckResponse(BaseModel):
     official: bool
     channel: OfficialChannel | None
-    advice: str = Field(description="What to do next, in the caller's language")
+    advice: str = Field(description="Why, and what to do next, in the caller's language")
+    reason: str = Field(
+        description=(
+            "official; or why not: lookalike_domain, subdomain_trick, disguised_link, "
+            "unknown_website, lookalike_email, free_email, unknown_email, lookalike_number, "
+            "unknown_number, lookalike_handle, unknown_handle"
+        )
+    )
+    resembles: str | None = Field(
+        None, description="The official domain, number or account the value imitates"
+    )

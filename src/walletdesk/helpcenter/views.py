@@ -14,6 +14,7 @@ from walletdesk.helpcenter import announcements, fees, registry, service
 from walletdesk.helpcenter.display import page_values
 from walletdesk.helpcenter.markdown import render_markdown
 from walletdesk.web.deps import Context
+from walletdesk.web.limits import check_rate
 
 router = APIRouter(include_in_schema=False)
 
@@ -95,11 +96,13 @@ def fee_page(ctx: Context) -> HTMLResponse:
 @router.get("/help/official-channels")
 def official_channels(ctx: Context, value: str = "") -> HTMLResponse:
     value = value[:MAX_CHECK_VALUE]
-    check, advice, error = None, "", ""
+    check, advice, reason, error = None, "", "", ""
     if value.strip():
+        check_rate(ctx.request, "channel_check")
         try:
             check = registry.check_value(ctx.db, value=value)
-            advice = registry.advice(check, ctx._, with_link=False)
+            advice = registry.advice(check, ctx._, with_link=False, with_reason=False)
+            reason = registry.reason_text(check, ctx._)
         except ValidationFailed as exc:
             error = ctx._(exc.message, **exc.params)
     by_kind: dict[str, list[Any]] = {}
@@ -111,6 +114,7 @@ def official_channels(ctx: Context, value: str = "") -> HTMLResponse:
         value=value,
         check=check,
         advice=advice,
+        reason=reason,
         error=error,
         by_kind=by_kind,
         verify_article=registry.VERIFY_ARTICLE,

@@ -2,48 +2,54 @@
 keys, card numbers, one-time codes, passwords, CVVs, ID numbers) and hides them.
 
 Every channel passes text through `redact` before anything is stored. Offsets in findings
-refer to the input text.
+refer to the input text; markers are in one language, the author's (`lang`, else guessed).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
-from mnemonic import Mnemonic
+from walletdesk.i18n import N_, gettext
+from walletdesk.safety.phrases import CONTEXT_SPAN, has_context, recovery_phrases
 
-# A recovery phrase is 12–24 words; a run this long of BIP-39 words does not occur in prose
-# (common words such as "the", "and", "my" are not in the list).
-PHRASE_MIN_WORDS = 12
-# With a word such as "seed phrase" / 助记词 nearby, a shorter (mistyped, partial) run counts.
-PHRASE_MIN_WORDS_IN_CONTEXT = 8
-CONTEXT_SPAN = 40
-
-PHRASE_CONTEXT = re.compile(
-    r"助记词|恢复短语|种子|seed|mnemonic|recovery|secret\s+phrase|backup\s+phrase", re.I
-)
 OTP_CONTEXT = re.compile(
     r"验证码|校验码|动态码|动态密码|短信码|一次性|otp|one[-\s]?time|verification|passcode|"
     r"\bcode\b|2fa|authenticator",
     re.I,
 )
-TXID_CONTEXT = re.compile(r"txid|tx\s*hash|hash|哈希|交易(?:号|id|ID|编号)?|transaction", re.I)
-
-_EN_WORD = re.compile(r"[A-Za-z]+")
-_ZH_RUN = re.compile(
-    r"(?:[\u4e00-\u9fff][\s,，、]+){" + str(PHRASE_MIN_WORDS_IN_CONTEXT - 1) + r",}[\u4e00-\u9fff]"
+# Words that come with a transaction hash: support needs those, so they stay.
+TXID_CONTEXT = re.compile(
+    r"txid|tx\s*hash|tx\b|hash|哈希|交易|transaction|transfer|deposit|withdraw|充值|提现|提币|"
+    r"转账|到账|区块|链上|etherscan|tronscan|bscscan|explorer|浏览器",
+    re.I,
 )
-_SEPARATOR = re.compile(r"^[\s,;，、。.:：\-\d()（）]*$")
+KEY_CONTEXT = re.compile(r"私钥|private\s*key|priv\s*key|secret\s*key|密钥|导入|import", re.I)
+
 _HEX_KEY = re.compile(r"(?<![0-9A-Za-z])(?:0x)?[0-9a-fA-F]{64}(?![0-9A-Za-z])")
 _WIF_KEY = re.compile(r"(?<![0-9A-Za-z])[5KL][1-9A-HJ-NP-Za-km-z]{50,51}(?![0-9A-Za-z])")
 _EXT_KEY = re.compile(r"(?<![0-9A-Za-z])[xyzt]prv[1-9A-HJ-NP-Za-km-z]{100,112}(?![0-9A-Za-z])")
 _PEM_KEY = re.compile(
     r"-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----.*?-----END (?:[A-Z]+ )?PRIVATE KEY-----", re.S
 )
-_CARD = re.compile(r"(?<![\d])(?:\d[ \-]?){12,18}\d(?![\d])")
+_CARD = re.compile(r"(?<![\dA-Za-z])(?:\d[ \-]?){12,18}\d(?![\dA-Za-z])")
 _CN_ID = re.compile(r"(?<![\dA-Za-z])\d{17}[\dXx](?![\dA-Za-z])")
-_OTP = re.compile(r"(?<![\d.,:\-+/])\d{4,8}(?![\d.,:%\-/])")
+# A code stands alone: not a part of 1,234.56, 400-820-6688, 2026/12/04, +86 138 0013 8000,
+# #4829 or 100%.
+_OTP = re.compile(r"(?<![\d+/#])(?<!\d[.,:\-])(?<!\d\s)\d{4,8}(?![\d%/])(?![.,:\-]\d)(?!\s\d)")
+# What is not a code although the word "code" is near: amounts, error codes, ticket numbers.
+_NOT_OTP_AFTER = re.compile(r"\s*(?:元|块|万|美元|港币|[A-Z]{3}\b|USDT|rmb|yuan|dollars?)", re.I)
+_NOT_OTP_BEFORE = re.compile(
+    r"(?:error|错误|失败|status|ticket|ending|尾号|后四位|last\s*(?:4|four)|工单|order|订单|邮编|zip|postcode|block|区块|[¥$￥])"
+    r"[^\d]{0,8}$"
+    # An amount right after a money verb: "withdrew 293978", "充值 100000".
+    r"|(?:withdr[a-z]*|deposit[a-z]*|paid|pay|transferr?e?d?|sent|top(?:ped)?\s*up|refund[a-z]*|"
+    r"charged|充值|提现|转账|付款|支付|退款|扣款?|扣了|转了)\s*(?:了|of|:|：)?\s*$",
+    re.I,
+)
+# The letters and digits around a digit run: a code stands alone, a hash or an ID does not.
+_TOKEN = re.compile(r"[0-9A-Za-z]+")
+_CODE_PREFIX = re.compile(r"^(?:code|otp|pin|g|no)$", re.I)
 # Only "password is/: <token>", and only a token that looks like one (has a digit or a
 # symbol): prose such as "never share your password or code" must stay untouched.
 _PASSWORD = re.compile(
@@ -52,25 +58,31 @@ _PASSWORD = re.compile(
     re.I,
 )
 _CVV = re.compile(
-    r"(?:cvv2?|cvc2?|安全码|卡背面?\s*三位数?)\s*(?:是|为|:|：|is)?\s*(?P<secret>\d{3,4})(?!\d)",
+    r"(?:cvv2?|cvc2?|安全码|卡背面?\s*三位数?)[)）]?\s*(?:是|为|:|：|is)?\s*"
+    r"(?P<secret>\d{3,4})(?!\d)",
     re.I,
 )
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
 
-# Stored text is read by customers and agents in either language, so the marker is bilingual.
-LABELS = {
-    "recovery_phrase": ("助记词", "recovery phrase"),
-    "private_key": ("私钥", "private key"),
-    "card_number": ("卡号", "card number"),
-    "id_number": ("证件号", "ID number"),
-    "otp": ("验证码", "one-time code"),
-    "password": ("密码", "password"),
-    "cvv": ("安全码", "card security code"),
+MARKERS = {
+    "recovery_phrase": N_("[recovery phrase hidden]"),
+    "private_key": N_("[private key hidden]"),
+    "card_number": N_("[card number hidden ****{last4}]"),
+    "id_number": N_("[ID number hidden {prefix}…]"),
+    "otp": N_("[one-time code hidden]"),
+    "password": N_("[password hidden]"),
+    "cvv": N_("[card security code hidden]"),
 }
 
 
-def marker(kind: str, hint: str = "") -> str:
-    zh, en = LABELS[kind]
-    return f"[{zh}已隐藏{hint} | {en} hidden]"
+def text_lang(text: str) -> str:
+    """The language a message is written in, for its markers: zh when it has Chinese."""
+    return "zh" if _HAN.search(text) else "en"
+
+
+def marker(kind: str, lang: str, **hint: str) -> str:
+    return gettext(lang, MARKERS[kind], **hint)
 
 
 @dataclass(frozen=True)
@@ -85,60 +97,6 @@ class Finding:
 class Redaction:
     text: str
     findings: list[Finding]
-
-
-@lru_cache(maxsize=1)
-def _wordlists() -> tuple[frozenset[str], frozenset[str]]:
-    english = frozenset(Mnemonic("english").wordlist)
-    chinese = frozenset(Mnemonic("chinese_simplified").wordlist) | frozenset(
-        Mnemonic("chinese_traditional").wordlist
-    )
-    return english, chinese
-
-
-def _has_context(text: str, start: int, end: int, pattern: re.Pattern[str]) -> bool:
-    window = text[max(0, start - CONTEXT_SPAN) : end + CONTEXT_SPAN]
-    return bool(pattern.search(window))
-
-
-def _phrase_long_enough(text: str, start: int, end: int, words: int) -> bool:
-    if words >= PHRASE_MIN_WORDS:
-        return True
-    return words >= PHRASE_MIN_WORDS_IN_CONTEXT and _has_context(text, start, end, PHRASE_CONTEXT)
-
-
-def _english_phrases(text: str) -> list[tuple[int, int]]:
-    english, _ = _wordlists()
-    spans: list[tuple[int, int]] = []
-    run: list[re.Match[str]] = []
-
-    def close() -> None:
-        if run and _phrase_long_enough(text, run[0].start(), run[-1].end(), len(run)):
-            spans.append((run[0].start(), run[-1].end()))
-        run.clear()
-
-    for match in _EN_WORD.finditer(text):
-        between = text[run[-1].end() : match.start()] if run else ""
-        if match.group().lower() in english and _SEPARATOR.match(between):
-            run.append(match)
-        else:
-            close()
-            if match.group().lower() in english:
-                run.append(match)
-    close()
-    return spans
-
-
-def _chinese_phrases(text: str) -> list[tuple[int, int]]:
-    _, chinese = _wordlists()
-    spans = []
-    for match in _ZH_RUN.finditer(text):
-        chars = re.findall(r"[\u4e00-\u9fff]", match.group())
-        if all(c in chinese for c in chars) and _phrase_long_enough(
-            text, match.start(), match.end(), len(chars)
-        ):
-            spans.append((match.start(), match.end()))
-    return spans
 
 
 def luhn_valid(digits: str) -> bool:
@@ -163,7 +121,8 @@ def _cards_in(match: re.Match[str]) -> list[tuple[int, int, str]]:
     while i < len(groups):
         for j in range(len(groups), i, -1):
             digits = "".join(g[2] for g in groups[i:j])
-            if 13 <= len(digits) <= 19 and digits[0] in "23456" and luhn_valid(digits):
+            digits = digits.translate(_FULL_WIDTH)
+            if 13 <= len(digits) <= 19 and _card_prefix(digits) and luhn_valid(digits):
                 cards.append((groups[i][0], groups[j - 1][1], digits))
                 i = j
                 break
@@ -172,54 +131,116 @@ def _cards_in(match: re.Match[str]) -> list[tuple[int, int, str]]:
     return cards
 
 
+def _card_prefix(digits: str) -> bool:
+    """Issued ranges: Visa 4, Mastercard 51–55 and 2221–2720, Amex 34/37, UnionPay 62,
+    Discover 6, JCB 35, Diners 36/38. Order numbers such as 2026… are not cards."""
+    if digits[0] in "456":
+        return True
+    if digits[0] == "3":
+        return digits[1] in "45678"
+    return digits[0] == "2" and 2221 <= int(digits[:4]) <= 2720
+
+
 def _cn_id_ok(number: str) -> bool:
+    """The check digit, a province code and a birth date: an order number of 18 digits
+    passes the check digit once in eleven."""
+    birth = number[6:14]
+    if number[0] not in "1234568" or not birth.startswith(("19", "20")):
+        return False
+    if not (1 <= int(birth[4:6]) <= 12 and 1 <= int(birth[6:8]) <= 31):
+        return False
     weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
     total = sum(int(d) * w for d, w in zip(number[:17], weights, strict=True))
     return "10X98765432"[total % 11] == number[17].upper()
 
 
-def _candidates(text: str) -> list[Finding]:
+def _distance(text: str, start: int, end: int, pattern: re.Pattern[str]) -> int | None:
+    """How far the nearest match of `pattern` is from text[start:end], within the span."""
+    left = max(0, start - CONTEXT_SPAN)
+    found = [
+        min(abs(m.end() - start), abs(m.start() - end))
+        for m in pattern.finditer(text, left, end + CONTEXT_SPAN)
+        if m.end() <= start or m.start() >= end
+    ]
+    return min(found) if found else None
+
+
+def _is_private_key(text: str, start: int, end: int) -> bool:
+    """A transaction hash has the shape of a hex key; support needs those, so the nearer of
+    the words around it decides, and a bare one is taken for a key."""
+    key = _distance(text, start, end, KEY_CONTEXT)
+    txid = _distance(text, start, end, TXID_CONTEXT)
+    return txid is None or (key is not None and key <= txid)
+
+
+def _stands_alone(text: str, start: int, end: int) -> bool:
+    """A code is not a piece of a longer run of letters and digits (a hash, our transaction
+    IDs such as T2612041530AB1234); "code123456" still counts."""
+    for token in _TOKEN.finditer(text, max(0, start - 128), end + 128):
+        if token.start() <= start and token.end() >= end:
+            if token.end() > end:
+                return False
+            return token.start() == start or bool(_CODE_PREFIX.match(text[token.start() : start]))
+    return True
+
+
+def _is_date(digits: str) -> bool:
+    return (
+        len(digits) == 8
+        and digits.startswith(("19", "20"))
+        and 1 <= int(digits[4:6]) <= 12
+        and 1 <= int(digits[6:8]) <= 31
+    )
+
+
+def _is_otp(text: str, start: int, end: int) -> bool:
+    return (
+        _stands_alone(text, start, end)
+        and not _is_date(text[start:end])
+        and not _NOT_OTP_AFTER.match(text, end)
+        and not _NOT_OTP_BEFORE.search(text[max(0, start - 20) : start])
+        and has_context(text, start, end, OTP_CONTEXT)
+    )
+
+
+def _candidates(text: str, lang: str) -> list[Finding]:
     found: list[Finding] = []
 
-    def add(kind: str, start: int, end: int, replacement: str | None = None) -> None:
-        found.append(Finding(kind, start, end, replacement or marker(kind)))
+    def add(kind: str, start: int, end: int, **hint: str) -> None:
+        found.append(Finding(kind, start, end, marker(kind, lang, **hint)))
 
-    for start, end in _english_phrases(text) + _chinese_phrases(text):
+    for start, end in recovery_phrases(text):
         add("recovery_phrase", start, end)
     for pattern in (_PEM_KEY, _EXT_KEY, _WIF_KEY):
         for match in pattern.finditer(text):
             add("private_key", match.start(), match.end())
     for match in _HEX_KEY.finditer(text):
-        # A transaction hash has the same shape; support needs those, so context decides.
-        if not _has_context(text, match.start(), match.start(), TXID_CONTEXT):
+        if _is_private_key(text, match.start(), match.end()):
             add("private_key", match.start(), match.end())
     for match in _CN_ID.finditer(text):
         if _cn_id_ok(match.group()):
-            add(
-                "id_number",
-                match.start(),
-                match.end(),
-                marker("id_number", f" {match.group()[:3]}…"),
-            )
+            add("id_number", match.start(), match.end(), prefix=match.group()[:3])
     for match in _CARD.finditer(text):
         for start, end, digits in _cards_in(match):
-            add("card_number", start, end, marker("card_number", f" ****{digits[-4:]}"))
+            add("card_number", start, end, last4=digits[-4:])
     for match in _CVV.finditer(text):
         add("cvv", match.start("secret"), match.end("secret"))
     for match in _PASSWORD.finditer(text):
-        secret = match.group("secret").rstrip(".,;:!?)]}'\"")
+        secret = match.group("secret").rstrip(".,;:?)]}'\"")
         if len(secret) >= 4 and re.search(r"[^A-Za-z]", secret):
             add("password", match.start("secret"), match.start("secret") + len(secret))
     for match in _OTP.finditer(text):
-        if _has_context(text, match.start(), match.end(), OTP_CONTEXT):
+        if _is_otp(text, match.start(), match.end()):
             add("otp", match.start(), match.end())
     return found
 
 
-def redact(text: str) -> Redaction:
-    """Hide every secret in `text`; where findings overlap, the earlier and longer one wins."""
+def redact(text: str, *, lang: str | None = None) -> Redaction:
+    """Hide every secret in `text`; where findings overlap, the earlier and longer one wins.
+    Markers are in `lang` (zh or en), by default the language the text is written in."""
     chosen: list[Finding] = []
-    for finding in sorted(_candidates(text), key=lambda f: (f.start, -(f.end - f.start))):
+    candidates = _candidates(text, lang if lang in ("zh", "en") else text_lang(text))
+    for finding in sorted(candidates, key=lambda f: (f.start, -(f.end - f.start))):
         if chosen and finding.start < chosen[-1].end:
             continue
         chosen.append(finding)

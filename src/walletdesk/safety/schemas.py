@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
 
 
 class RedactRequest(BaseModel):
     text: str = Field(max_length=100_000)
+    lang: Literal["zh", "en"] | None = Field(
+        None, description="Language of the markers (default: the language the text is in)"
+    )
 
 
 class FindingOut(BaseModel):

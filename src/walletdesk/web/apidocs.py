@@ -8,7 +8,7 @@ from pathlib import Path
 
 import fastapi_offline
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 router = APIRouter(include_in_schema=False)
@@ -23,6 +23,12 @@ DOCS_CSP = (
 
 def mount_assets(app: FastAPI) -> None:
     app.mount("/api/docs/assets", StaticFiles(directory=ASSETS), name="api-docs-assets")
+
+
+@router.get("/openapi.json")
+def openapi_document(request: Request) -> JSONResponse:
+    """Built on first use in a worker thread (FastAPI's own endpoint builds it on the loop)."""
+    return JSONResponse(request.app.openapi())
 
 
 @router.get("/api/docs", response_class=HTMLResponse)
