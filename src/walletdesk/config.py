@@ -40,8 +40,8 @@ class Settings(BaseSettings):
     # Addresses (IPs or CIDRs, comma-separated) of the reverse proxies whose X-Forwarded-For
     # is believed; empty: the header is ignored and the peer address is the client's.
     trusted_proxies: str = ""
-    # Money leaving the wallet at or above this (CNY-equivalent, major units), or from a new
-    # session or device, needs a step-up code (two-step app, else an SMS code).
+    # Money leaving the wallet at or above this (CNY-equivalent, major units), or the first
+    # time in a session on a device new to the account, needs a step-up code (identity.step_up).
     step_up_threshold_cny: int = 1000
     # Argon2id cost of password hashes (argon2-cffi's RFC 9106 "low memory" profile by
     # default). Tests lower it to hash quickly; never lower it for the demo or production.
