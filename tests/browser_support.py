@@ -7,6 +7,7 @@ Chromium is Debian's (/usr/bin/chromium, installed by `make test`), driven by Pl
 from __future__ import annotations
 
 import json
+import re
 import socket
 import threading
 import time
@@ -18,6 +19,7 @@ import pytest
 import uvicorn
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from tests.conftest import FAST_HASHING
 from walletdesk.app import create_app
 from walletdesk.config import Settings
 from walletdesk.db import make_engine, make_sessionmaker, session_scope
@@ -68,6 +70,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         payments_webhook_secret=WEBHOOK_SECRET,
         payments_webhook_base_url=f"http://127.0.0.1:{port}",
         jobs="off",
+        **FAST_HASHING,
         _env_file=None,  # type: ignore[call-arg]
     )
     settings.ensure_dirs()
@@ -121,3 +124,19 @@ def sign_in_as(page: Page, live: LiveServer, role: str) -> None:
     page.fill("#password", creds["password"])
     page.click("form.form button[type=submit]")
     page.wait_for_load_state("networkidle")
+
+
+def fill_step_up_code(page: Page, phone: str) -> bool:
+    """When the page asks for a step-up code (a large amount, or a device new to the
+    account), fill in the one the sandbox texted to `phone`; returns whether it asked."""
+    field = page.locator("#step_up_code")
+    if field.count() == 0:
+        return False
+    outbox = page.context.new_page()  # the sandbox provider's outbox, where the text landed
+    outbox.goto(f"/dev/sms-outbox?phone={phone}")
+    text = outbox.locator("td.sms-body").first.inner_text()
+    outbox.close()
+    code = re.search(r"(?<!\d)\d{6}(?!\d)", text)
+    assert code is not None, text
+    field.fill(code.group(0))
+    return True

@@ -33,6 +33,8 @@ pytest_plugins = ["tests.browser_support", "tests.loop_guard"]
 
 PG_ADMIN = os.environ.get("WALLETDESK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 PASSWORD = "correct horse battery"
+# Argon2 at the lowest cost: tests create and sign in people by the hundred. Never in the demo.
+FAST_HASHING = {"password_hash_time_cost": 1, "password_hash_memory_kib": 64}
 
 
 @pytest.fixture(scope="session")
@@ -86,6 +88,7 @@ def settings(tmp_path: Path, db_url: str) -> Settings:
         database_url=db_url,
         secret_key="test-secret-key-not-for-production",
         jobs="off",  # tests run jobs themselves (tests/test_jobs.py)
+        **FAST_HASHING,
         _env_file=None,  # type: ignore[call-arg]
     )
 
@@ -181,3 +184,15 @@ def bearer(client: TestClient, user: User, password: str = PASSWORD) -> dict[str
     response = client.post("/api/v1/auth/token", json={"login": user.login, "password": password})
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def stepped_up(client: TestClient, app, phone: str, url: str, *, json: dict, headers: dict):
+    """POST money leaving the wallet; when a step-up is asked for (403 step_up_required), again
+    with the code texted to the customer, as the app would after asking them."""
+    response = client.post(url, json=json, headers=headers)
+    if response.status_code == 403 and response.json()["error"]["code"] == "step_up_required":
+        from tests.identity.support import last_code
+
+        code = last_code(app, phone)
+        response = client.post(url, json={**json, "step_up_code": code}, headers=headers)
+    return response

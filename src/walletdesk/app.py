@@ -85,6 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     settings.ensure_dirs()
     settings.signing_key()
+    deps.trusted_networks(settings.trusted_proxies)  # a mistyped proxy address fails here
     catalog("zh")  # read once now: error handlers translate on the event loop
     install_access_log_filter()
     engine = make_engine(settings.db_url)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+from typing import Any
 from urllib.parse import urlsplit
 
 import typer
@@ -69,14 +70,13 @@ def serve(
     ),
 ) -> None:
     """Serve the web app and the API."""
-    uvicorn.run(
-        "walletdesk.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        proxy_headers=True,
-    )
+    uvicorn.run("walletdesk.app:create_app", factory=True, **server_options(host, port, workers))
+
+
+def server_options(host: str, port: int, workers: int) -> dict[str, Any]:
+    """uvicorn's options. Its own proxy-header handling stays off: it would believe any
+    loopback peer's X-Forwarded-For; the app believes only WALLETDESK_TRUSTED_PROXIES."""
+    return {"host": host, "port": port, "workers": workers, "proxy_headers": False}
 
 
 @app.command()

@@ -30,9 +30,23 @@ class Settings(BaseSettings):
     session_hours: int = 12
     api_token_hours: int = 24
     upload_max_bytes: int = 5 * 1024 * 1024
+    # After login_max_failures wrong passwords (or codes) in a row, a login's checks pause
+    # for login_delay_seconds, doubling with each further wrong try up to login_lock_minutes;
+    # unknown logins are answered the same way. An SMS unlock or a password reset lifts it.
     login_max_failures: int = 5
+    login_delay_seconds: int = 60
     login_lock_minutes: int = 30
     login_throttle_per_minute: int = 10
+    # Addresses (IPs or CIDRs, comma-separated) of the reverse proxies whose X-Forwarded-For
+    # is believed; empty: the header is ignored and the peer address is the client's.
+    trusted_proxies: str = ""
+    # Money leaving the wallet at or above this (CNY-equivalent, major units), or the first
+    # time in a session on a device new to the account, needs a step-up code (identity.step_up).
+    step_up_threshold_cny: int = 1000
+    # Argon2id cost of password hashes (argon2-cffi's RFC 9106 "low memory" profile by
+    # default). Tests lower it to hash quickly; never lower it for the demo or production.
+    password_hash_time_cost: int = 3
+    password_hash_memory_kib: int = 65536
     # Requests per client address per minute on public endpoints (0: no limit).
     rate_limit_redact_per_minute: int = 60
     rate_limit_help_search_per_minute: int = 60

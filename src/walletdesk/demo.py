@@ -55,7 +55,7 @@ def ensure_demo_people(db: Session, *, settings: Settings) -> list[dict[str, str
             if user is None:
                 identity.create_user(db, password=password, **person)
             else:
-                user.password_hash = hash_password(password)
+                user.password_hash = hash_password(password, settings=settings)
             row = {"role": person["role"], "login": login, "password": password}
         logins.append(row)
     db.flush()

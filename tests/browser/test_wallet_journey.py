@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from tests.browser_support import LiveServer, sign_in_as
+from tests.browser_support import LiveServer, fill_step_up_code, sign_in_as
 from tests.identity.support import png_bytes
 from walletdesk.db import make_engine, make_sessionmaker, session_scope
 from walletdesk.identity import service as identity
@@ -198,6 +198,7 @@ def _transfer_to_demo_customer(page: Page, live: LiveServer) -> None:
     )
     expect(details.locator("strong")).to_have_text("100.00 CNY")  # no fee in one currency
     assert _demo_customer_cny(live) == before  # only the preview: nothing paid yet
+    fill_step_up_code(page, PHONE)
     page.get_by_role("button", name="确认并转账").click()
     expect(page.get_by_role("status")).to_have_text("转账成功。")
     assert _demo_customer_cny(live) == before + 100_00
@@ -213,6 +214,9 @@ def _withdraw_and_be_frozen(page: Page, card_id: str) -> str:
     expect(summary).to_contain_text(MASKED_CARD)
     expect(summary.locator("dd.fee")).to_have_text("0.00 CNY")  # the month's first is free
     expect(summary.locator("dd.total")).to_have_text("50000.00 CNY")
+    # At or above 1,000 CNY the withdrawal asks for the code texted to the customer.
+    expect(page.locator(".step-up")).to_contain_text("请输入我们发送至 +86139****0001 的短信验证码")
+    assert fill_step_up_code(page, PHONE)
     page.get_by_role("button", name="确认提现").click()
     page.wait_for_url(re.compile(r"/wallet/withdraw/W\w+$"))
     withdrawal_id = page.url.rsplit("/", 1)[1]

@@ -16,7 +16,7 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser_support import LiveServer, sign_in_as
+from tests.browser_support import LiveServer, fill_step_up_code, sign_in_as
 from tests.identity.support import VALID_ID_CARD, png_bytes
 from walletdesk.db import make_engine, make_sessionmaker, session_scope
 from walletdesk.identity import kyc
@@ -30,6 +30,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 CARD = "6222 0212 3456 7890 128"  # Luhn-valid test number
 FRIEND_PHONE = "13700137000"
+DEMO_CUSTOMER = "13800138000"
 
 
 @dataclass(frozen=True)
@@ -181,6 +182,7 @@ def test_transfer_by_phone_shows_fee_and_limits_then_the_balance_drops(signed_in
     total = _money(page, "dl.tx-details strong")
     assert total >= Decimal("12.34")
     assert _available_in_another_tab(page) == before  # only the preview: nothing paid yet
+    fill_step_up_code(page, DEMO_CUSTOMER)  # asked when this browser is new to the account
     page.get_by_role("button", name="Confirm and send").click()
     expect(page.get_by_role("status")).to_have_text("Transfer sent.")
     assert _available(page) == before - total
@@ -222,6 +224,7 @@ def test_withdrawal_shows_the_fee_before_confirming(signed_in: Page, customer: C
     fee = _money(page, "dl.summary dd.fee")
     assert _money(page, "dl.summary dd.total") == Decimal("100.00") + fee
     assert _available_in_another_tab(page) == before  # nothing held before confirming
+    fill_step_up_code(page, DEMO_CUSTOMER)
     page.get_by_role("button", name="Confirm and withdraw").click()
     page.wait_for_url(re.compile(r"/wallet/withdraw/W\w+$"))
     expect(page.locator("dl.summary")).to_contain_text(f"{fee:.2f} CNY")

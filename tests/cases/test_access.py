@@ -97,3 +97,38 @@ def test_the_case_api_is_documented(client):
     ):
         assert path in paths, path
     assert not any(p.startswith(("/portal", "/console", "/cases/")) for p in paths)
+
+
+def test_a_locked_customer_still_reaches_support_but_not_money(app, client, people):
+    from sqlalchemy import select
+
+    from tests.cases.conftest import case_id_of, submit_case
+    from walletdesk.cases.models import Case
+
+    earlier = make_case(app, people.customer, subject="之前的工单")
+    sign_in(client, people.customer)
+    client.post(
+        "/security/lock",
+        data={"reason": "", "confirm": "1", "csrf_token": csrf_of(client)},
+    )
+    sign_in(client, people.customer)  # the right password on a locked account
+    home = client.get("/portal?lang=en")
+    assert home.status_code == 200
+    assert "之前的工单" in home.text and "Your account is locked" in home.text
+    assert client.get(f"/portal/cases/{earlier}").status_code == 200
+    assert client.get("/portal/cases/new").status_code == 200
+    opened = case_id_of(submit_case(client))
+    reply = client.post(
+        f"/portal/cases/{opened}/reply",
+        data={"csrf_token": csrf_of(client), "body": "I locked it, please help"},
+        follow_redirects=False,
+    )
+    assert reply.status_code == 303
+    assert client.get("/help").status_code == 200
+    for path in ("/wallet", "/wallet/transfer", "/wallet/withdraw", "/security"):
+        refused = client.get(f"{path}?lang=en")
+        assert refused.status_code == 403, path
+        assert "Your account is locked" in refused.text and "/account/unlock" in refused.text
+    with app.state.sessionmaker() as db:
+        mine = db.scalars(select(Case.id).where(Case.customer_id == people.customer.id)).all()
+    assert set(mine) == {earlier, opened}

@@ -67,8 +67,8 @@ def test_every_security_text_has_a_chinese_translation():
         *messages.KYC_STATUS_LABELS.values(),
     ]
     from walletdesk.identity.views import _NOTICES
-    from walletdesk.identity.views_account import RESET_SENT
+    from walletdesk.identity.views_account import RESET_SENT, UNLOCK_SENT
     from walletdesk.identity.views_security import DONE
 
-    texts += [*_NOTICES.values(), *DONE.values(), RESET_SENT]
+    texts += [*_NOTICES.values(), *DONE.values(), RESET_SENT, UNLOCK_SENT]
     assert [t for t in texts if t not in zh] == []

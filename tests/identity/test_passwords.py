@@ -59,3 +59,32 @@ def test_no_composition_rules_all_lower_case_phrases_are_fine():
     assert reason("correct horse battery") is None
     assert reason("violet meadow lantern") is None
     assert reason("雨后的青石板路很滑") is None
+
+
+def test_the_default_hashing_cost_is_the_secure_one():
+    from walletdesk.config import Settings
+    from walletdesk.identity.passwords import hash_password
+
+    production = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert "$m=65536,t=3," in hash_password("correct horse battery", settings=production)
+
+
+def test_tests_hash_people_at_a_low_cost(app, people):
+    """The people fixture signs up five people per test: at full cost that dominated the run."""
+    from walletdesk.identity.models import User
+
+    with app.state.sessionmaker() as db:
+        hashes = [db.get(User, p.id).password_hash for p in (people.customer, people.admin)]
+    assert all("$m=64,t=1," in h for h in hashes), hashes
+
+
+def test_a_hash_of_another_cost_still_verifies_and_asks_for_a_rehash(settings):
+    from walletdesk.config import Settings
+    from walletdesk.identity.passwords import hash_password, needs_rehash, verify_password
+
+    strong = Settings(_env_file=None)  # type: ignore[call-arg]
+    old = hash_password("correct horse battery", settings=strong)
+    assert verify_password(old, "correct horse battery", settings=settings)
+    assert not verify_password(old, "wrong horse battery", settings=settings)
+    assert needs_rehash(old, settings=settings)
+    assert not verify_password(None, "correct horse battery", settings=settings)

@@ -137,7 +137,8 @@ def test_five_wrong_app_codes_lock_sign_in_like_wrong_passwords(client, app, peo
         r = client.post("/api/v1/auth/token", json={**body, "otp": wrong_code(app_codes)})
         assert r.status_code == 401
     locked = client.post("/api/v1/auth/token", json={**body, "otp": next_code(app_codes)})
-    assert locked.status_code == 423
+    assert locked.status_code == 429
+    assert locked.json()["error"]["code"] == "too_many_attempts"
 
 
 def test_turning_it_off_needs_the_page_and_then_sign_in_is_one_step(client, app, people):

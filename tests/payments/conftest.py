@@ -18,6 +18,7 @@ import uvicorn
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from tests.conftest import FAST_HASHING
 from walletdesk.config import Settings
 from walletdesk.db import session_scope, utcnow
 from walletdesk.identity.models import User
@@ -66,6 +67,7 @@ def settings(tmp_path: Path, db_url: str, sandbox: SandboxServer, live_port: int
         payments_sandbox_url=sandbox.url,
         payments_webhook_base_url=f"http://127.0.0.1:{live_port}",
         _env_file=None,  # type: ignore[call-arg]
+        **FAST_HASHING,
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from tests.conftest import bearer, csrf_of, sign_in
+from tests.conftest import bearer, csrf_of, sign_in, stepped_up
 from tests.payments.conftest import (
     available,
     established,
@@ -20,6 +20,9 @@ from walletdesk.wallet import service as wallet
 from walletdesk.wallet.ledger import verify_ledger
 
 CARD = "6222021234567890128"
+
+
+CUSTOMER_PHONE = "+8613800138000"  # the people fixture's customer
 
 
 def _setup(
@@ -39,7 +42,11 @@ def _setup(
 
 
 def _withdraw(client, headers, method_id: int, amount: str):
-    return client.post(
+    """As the customer of `headers`, with the texted code when a step-up is asked for."""
+    return stepped_up(
+        client,
+        client.app,
+        CUSTOMER_PHONE,
         "/api/v1/payments/withdrawals",
         json={"payment_method_id": method_id, "amount": amount},
         headers=headers,

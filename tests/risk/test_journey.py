@@ -9,7 +9,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import csrf_of, sign_in
+from tests.conftest import csrf_of, sign_in, stepped_up
 from tests.identity.support import last_code
 from tests.payments.conftest import (  # noqa: F401 (fixtures: the sandbox and a live server)
     live,
@@ -65,7 +65,10 @@ def test_new_customer_large_withdrawal_is_held_frozen_and_released_by_two_people
     ).json()
     wait_for(lambda: tx_status(app, deposit["public_id"]) == "succeeded")
 
-    answer = client.post(
+    answer = stepped_up(  # 50,000 CNY asks for the code texted to the customer
+        client,
+        app,
+        PHONE,
         "/api/v1/payments/withdrawals",
         json={"payment_method_id": card, "amount": "50000.00"},
         headers=headers,

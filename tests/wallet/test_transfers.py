@@ -10,7 +10,7 @@ import uuid
 import yaml
 from sqlalchemy import select, update
 
-from tests.conftest import bearer, csrf_of, sign_in
+from tests.conftest import bearer, csrf_of, sign_in, stepped_up
 from walletdesk.db import session_scope, utcnow
 from walletdesk.identity.models import User
 from walletdesk.wallet import service as wallet
@@ -188,7 +188,10 @@ def test_limits_follow_the_verification_level(app, client, people, tmp_path):
     headers = bearer(client, people.customer)
 
     def send(amount):
-        return client.post(
+        return stepped_up(
+            client,
+            app,
+            people.customer.phone,
             "/api/v1/wallet/transfer?lang=en",
             json={"phone": "13900139000", "amount": amount, "idempotency_key": uuid.uuid4().hex},
             headers=headers,
@@ -222,7 +225,10 @@ def test_payments_in_other_currencies_count_against_the_limits_at_their_equivale
     headers = bearer(client, people.customer)
 
     def send(amount, currency):
-        return client.post(
+        return stepped_up(
+            client,
+            app,
+            people.customer.phone,
             "/api/v1/wallet/transfer?lang=en",
             json={
                 "phone": "13900139000",

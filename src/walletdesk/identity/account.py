@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from walletdesk.config import Settings
 from walletdesk.db import utcnow
 from walletdesk.errors import Conflict, ValidationFailed
-from walletdesk.identity import events, otp, service, sms
+from walletdesk.identity import attempts, events, otp, service, sms
 from walletdesk.identity.logins import mask_phone, normalize_phone
 from walletdesk.identity.models import User
 from walletdesk.identity.passwords import check_new_password, hash_password, verify_password
@@ -106,9 +106,8 @@ def reset_password(
     otp.use_code(db, settings=settings, phone=phone, purpose="reset", code=code)
     if user is None:  # only a decoy code existed, and nobody knows it
         raise ValidationFailed("The code is wrong. Check the SMS and try again.", field="code")
-    user.password_hash = hash_password(password)
-    user.failed_logins = 0
-    user.locked_until = None  # the temporary lock guards the password, now replaced
+    user.password_hash = hash_password(password, settings=settings)
+    attempts.forgive(db, login=user.login)  # the delay guards the password, now replaced
     service.revoke_sessions(db, user_id=user.id)
     events.record_event(db, user_id=user.id, kind="password_reset", ip=ip)
     events.raise_alert(db, user_id=user.id, kind="password_reset", time=utcnow().isoformat())
@@ -128,9 +127,9 @@ def change_password(
 ) -> None:
     """A new password (after re-authentication); other sessions are signed out."""
     check_new_password(password, login=user.login, name=user.display_name)
-    if verify_password(user.password_hash, password):
+    if verify_password(user.password_hash, password, settings=settings):
         raise ValidationFailed("The new password is the same as the current one.", field="password")
-    user.password_hash = hash_password(password)
+    user.password_hash = hash_password(password, settings=settings)
     service.revoke_sessions(db, user_id=user.id, keep_session_id=keep_session_id)
     events.record_event(db, user_id=user.id, kind="password_changed", ip=ip, device=device)
     _notify(db, settings=settings, user=user, kind="password_changed")
@@ -185,12 +184,26 @@ def change_phone(
         sms.send_sms(db, settings=settings, to=old, body=body, kind="phone_changed")
 
 
-def lock_account(db: Session, *, user: User, reason: str, ip: str, device: str) -> None:
-    """The customer's emergency brake: no sign-in, no money movement, every session ends."""
+# Reasons that say the account or the phone is in someone else's hands.
+_STOLEN_WORDS = ("stolen", "hacked", "theft", "被盗", "盗号", "被偷", "被黑")
+
+
+def reports_theft(reason: str) -> bool:
+    lowered = reason.lower()
+    return any(word in lowered for word in _STOLEN_WORDS)
+
+
+def lock_account(
+    db: Session, *, user: User, reason: str, ip: str, device: str, stolen: bool = False
+) -> bool:
+    """The customer's emergency brake: no money movement and no security change, every
+    session ends (a new sign-in reaches support only). A lock for theft (`stolen`, or a
+    reason that says so) makes the unlock ask for a new password; returns whether it was."""
     if user.self_locked_at is not None:
-        return
+        return False
     user.self_locked_at = utcnow()
     user.self_lock_reason = reason.strip()[:200]
+    user.self_lock_stolen = stolen or reports_theft(user.self_lock_reason)
     service.revoke_sessions(db, user_id=user.id)
     events.record_event(
         db,
@@ -198,14 +211,27 @@ def lock_account(db: Session, *, user: User, reason: str, ip: str, device: str) 
         kind="account_locked",
         ip=ip,
         device=device,
-        details={"reason": user.self_lock_reason},
+        details={"reason": user.self_lock_reason, "stolen": user.self_lock_stolen},
+    )
+    return user.self_lock_stolen
+
+
+def is_locked(db: Session, *, settings: Settings, user: User) -> bool:
+    """Locked in a way the customer can lift with an SMS code: their own lock, or the delay
+    after wrong passwords (running, or earned and waiting for the next wrong try)."""
+    if user.self_locked_at is not None:
+        return True
+    return attempts.failures(db, login=user.login) >= settings.login_max_failures or bool(
+        attempts.delayed_until(db, login=user.login)
     )
 
 
 def request_unlock_code(db: Session, *, settings: Settings, phone: str, ip: str, lang: str) -> str:
+    """Text an unlock code when the number's account is locked; otherwise a decoy, so the
+    answer ("if this number's account is locked, a code was sent") is the same either way."""
     phone = normalize_phone(phone)
     user = _customer_by_phone(db, phone)
-    if user is None or user.self_locked_at is None:
+    if user is None or not is_locked(db, settings=settings, user=user):
         _decoy(db, settings=settings, phone=phone, purpose="unlock", ip=ip)
     else:
         _send_code(db, settings=settings, phone=phone, purpose="unlock", ip=ip, lang=user.lang)
@@ -215,33 +241,79 @@ def request_unlock_code(db: Session, *, settings: Settings, phone: str, ip: str,
 @dataclass
 class Unlocked:
     user: User
-    locked_at: datetime
+    locked_at: datetime | None  # the customer's own lock; None for a delay
     reason: str
+    password_changed: bool
 
 
 def unlock_account(
-    db: Session, *, settings: Settings, phone: str, code: str, password: str, ip: str
+    db: Session,
+    *,
+    settings: Settings,
+    phone: str,
+    code: str,
+    password: str,
+    ip: str,
+    new_password: str = "",
 ) -> Unlocked:
-    """Lift the customer's own lock with a code texted to the registered phone and the
-    password. A wrong password counts towards the sign-in lock (the caller commits it)."""
+    """Lift the customer's own lock, or the delay after wrong passwords, with a code texted
+    to the registered phone and the password. After a lock for theft a new password is set
+    too, and every session ends. A wrong password counts towards the delay (the caller
+    commits it)."""
     phone = normalize_phone(phone)
+    found = _customer_by_phone(db, phone)
+    if new_password:  # checked before the code so a weak password does not waste it
+        try:
+            check_new_password(new_password, login=phone, name=found.display_name if found else "")
+        except ValidationFailed as exc:
+            exc.field = "new_password"
+            raise
     otp.use_code(db, settings=settings, phone=phone, purpose="unlock", code=code)
-    user = _customer_by_phone(db, phone)
-    if user is None or user.self_locked_at is None:
+    if found is None or not is_locked(db, settings=settings, user=found):
         raise ValidationFailed("The code is wrong. Check the SMS and try again.", field="code")
+    user = found
+    attempts.forgive(db, login=user.login)  # the code proves the phone: checks start afresh
     service.confirm_password(db, settings=settings, user=user, password=password, ip=ip)
+    changed = user.self_locked_at is not None and user.self_lock_stolen
+    if changed:
+        _replace_stolen_password(db, settings=settings, user=user, new_password=new_password)
     events.record_event(
         db,
         user_id=user.id,
         kind="account_unlocked",
         ip=ip,
-        details={"locked_at": user.self_locked_at.isoformat(), "reason": user.self_lock_reason},
+        details={
+            "locked_at": user.self_locked_at.isoformat() if user.self_locked_at else None,
+            "reason": user.self_lock_reason,
+            "password_changed": changed,
+        },
     )
-    unlocked = Unlocked(user, user.self_locked_at, user.self_lock_reason)
+    unlocked = Unlocked(user, user.self_locked_at, user.self_lock_reason, changed)
     user.self_locked_at = None
     user.self_lock_reason = ""
+    user.self_lock_stolen = False
     db.flush()
     return unlocked
+
+
+def _replace_stolen_password(
+    db: Session, *, settings: Settings, user: User, new_password: str
+) -> None:
+    """After a theft the old password may be known to the thief: a new one, all sessions end."""
+    if not new_password:
+        raise ValidationFailed(
+            "You locked this account because it was stolen: choose a new password to unlock it.",
+            field="new_password",
+            code="new_password_required",
+        )
+    if verify_password(user.password_hash, new_password, settings=settings):
+        raise ValidationFailed(
+            "The new password is the same as the current one.", field="new_password"
+        )
+    user.password_hash = hash_password(new_password, settings=settings)
+    service.revoke_sessions(db, user_id=user.id)
+    events.record_event(db, user_id=user.id, kind="password_changed")
+    _notify(db, settings=settings, user=user, kind="password_changed")
 
 
 def set_transaction_alerts(db: Session, *, user: User, enabled: bool, ip: str, device: str) -> None:

@@ -15,12 +15,18 @@ from walletdesk.identity.schemas import (
     RegisterRequest,
     TokenResponse,
     Unlocked,
+    UnlockRequest,
 )
 from walletdesk.identity.web import api_device_key, current_session, keeping_failures, user_agent
 from walletdesk.web.deps import Context, Ctx
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 RESEND = int(otp.RESEND_AFTER.total_seconds())
+# True whatever the number: a code goes only to a locked account's phone.
+UNLOCK_SENT = (
+    "If {phone} belongs to a locked account, a code was sent to it. An account that is not "
+    "locked gets no code: just sign in."
+)
 
 
 def _sent(ctx: Ctx, msgid: str, phone: str) -> CodeSent:
@@ -88,11 +94,11 @@ def unlock_code(body: PhoneRequest, ctx: Context) -> CodeSent:
     phone = account.request_unlock_code(
         ctx.db, settings=ctx.settings, phone=body.phone, ip=ctx.ip, lang=ctx.lang
     )
-    return _sent(ctx, "If this number is registered, a code was sent to {phone}.", phone)
+    return _sent(ctx, UNLOCK_SENT, phone)
 
 
 @router.post("/unlock", response_model=Unlocked)
-def unlock(body: CodeAndPassword, ctx: Context) -> Unlocked:
+def unlock(body: UnlockRequest, ctx: Context) -> Unlocked:
     with keeping_failures(ctx):
         done = account.unlock_account(
             ctx.db,
@@ -100,9 +106,12 @@ def unlock(body: CodeAndPassword, ctx: Context) -> Unlocked:
             phone=body.phone,
             code=body.code,
             password=body.password,
+            new_password=body.new_password,
             ip=ctx.ip,
         )
-    return Unlocked(locked_at=done.locked_at, reason=done.reason)
+    return Unlocked(
+        locked_at=done.locked_at, reason=done.reason, password_changed=done.password_changed
+    )
 
 
 @router.post("/reauth", status_code=204)

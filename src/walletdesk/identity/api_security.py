@@ -29,6 +29,7 @@ from walletdesk.identity.schemas import (
     TotpSetup,
 )
 from walletdesk.identity.web import current_session, device_label_of, keeping_failures
+from walletdesk.risk import service as risk
 from walletdesk.web.deps import Context, Ctx, Id
 
 router = APIRouter(prefix="/api/v1/me/security", tags=["security"])
@@ -233,6 +234,13 @@ def preferences(body: Preferences, ctx: Context) -> Preferences:
 def lock(body: LockRequest, ctx: Context) -> None:
     """Locks the account and revokes every session and token, this one included."""
     user = ctx.require()
-    account.lock_account(
-        ctx.db, user=user, reason=body.reason, ip=ctx.ip, device=device_label_of(ctx)
+    stolen = account.lock_account(
+        ctx.db,
+        user=user,
+        reason=body.reason,
+        ip=ctx.ip,
+        device=device_label_of(ctx),
+        stolen=body.stolen,
     )
+    if stolen:
+        risk.report_stolen_account(ctx.db, user=user, reason=body.reason, ip=ctx.ip)

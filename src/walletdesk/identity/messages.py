@@ -97,6 +97,10 @@ SMS_TEXTS = {
         "[{brand}] Your verification code is {code}. It expires in 10 minutes. Never share "
         "it with anyone, including our staff."
     ),
+    "step_up": (
+        "[{brand}] Your code to confirm {action} is {code}. It expires in 10 minutes. If you "
+        "are not doing this, lock your account in Security settings now. Never share it."
+    ),
     "already_registered": (
         "[{brand}] Someone tried to register with this number, which already has an "
         "account. To get in, sign in or reset your password. No code was issued."

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, true
+from sqlalchemy import JSON, ForeignKey, Index, String, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from walletdesk.db import Base, UTCDateTime, utcnow
@@ -33,6 +33,8 @@ class User(Base):
     # Locked by the customer themself ("lock my account"): no sign-in, no money movement.
     self_locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     self_lock_reason: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    # The customer said the account (or phone) was stolen: unlocking asks for a new password.
+    self_lock_stolen: Mapped[bool] = mapped_column(default=False, server_default=false())
     kyc_level: Mapped[str] = mapped_column(
         String(16), default="unverified", server_default="unverified"
     )
@@ -78,6 +80,8 @@ class AuthSession(Base):
     user_agent: Mapped[str] = mapped_column(String(255), default="")
     # When the holder last re-entered their password (and code): gates sensitive changes.
     reauth_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When the holder last confirmed money leaving the wallet with a step-up code.
+    step_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     device_id: Mapped[int | None] = mapped_column(
         ForeignKey("devices.id", ondelete="SET NULL"), index=True
     )
@@ -94,6 +98,18 @@ class LoginAttempt(Base):
     ip: Mapped[str] = mapped_column(String(64))
     succeeded: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class LoginGuard(Base):
+    """Wrong passwords (and codes) for one login, known or not: counted atomically, and after
+    too many, password checks pause until `delayed_until` (a growing delay)."""
+
+    __tablename__ = "login_guards"
+
+    login: Mapped[str] = mapped_column(String(254), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    last_failure_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    delayed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class SmsCode(Base):

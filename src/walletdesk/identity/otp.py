@@ -18,7 +18,7 @@ from walletdesk.db import utcnow
 from walletdesk.errors import RateLimited, ValidationFailed
 from walletdesk.identity.models import SmsCode
 
-PURPOSES = ("register", "reset", "unlock", "phone")
+PURPOSES = ("register", "reset", "unlock", "phone", "step_up")
 CODE_TTL = timedelta(minutes=10)
 MAX_TRIES = 5
 RESEND_AFTER = timedelta(seconds=60)
@@ -32,9 +32,12 @@ def _digest(settings: Settings, *, phone: str, purpose: str, code: str) -> str:
     return hmac.new(key, f"sms:{purpose}:{phone}:{code}".encode(), hashlib.sha256).hexdigest()
 
 
-def _throttle(db: Session, *, phone: str, ip: str) -> None:
+def _throttle(db: Session, *, phone: str, ip: str, purpose: str) -> None:
     now = utcnow()
-    last = db.scalar(select(func.max(SmsCode.created_at)).where(SmsCode.phone == phone))
+    recent = select(func.max(SmsCode.created_at)).where(SmsCode.phone == phone)
+    if purpose == "step_up":  # the next payment's code may come once the last one was used
+        recent = recent.where(SmsCode.used_at.is_(None))
+    last = db.scalar(recent)
     if last is not None and last > now - RESEND_AFTER:
         wait = int((last + RESEND_AFTER - now).total_seconds()) + 1
         raise RateLimited(
@@ -69,7 +72,7 @@ def new_code(db: Session, *, settings: Settings, phone: str, purpose: str, ip: s
     """
     if purpose not in PURPOSES:
         raise ValueError(purpose)
-    _throttle(db, phone=phone, ip=ip)
+    _throttle(db, phone=phone, ip=ip, purpose=purpose)
     code = f"{secrets.randbelow(10**6):06d}"
     db.add(
         SmsCode(
@@ -105,13 +108,21 @@ def use_code(db: Session, *, settings: Settings, phone: str, purpose: str, code:
             field="code",
             code="code_expired",
         )
-    if row.failed_tries >= MAX_TRIES:
+    # A try is claimed (counted as wrong) before the code is compared, by one conditional
+    # UPDATE: parallel guesses cannot compare more than MAX_TRIES codes.
+    tries = db.execute(
+        update(SmsCode)
+        .where(SmsCode.id == row.id, SmsCode.failed_tries < MAX_TRIES)
+        .values(failed_tries=SmsCode.failed_tries + 1)
+        .returning(SmsCode.failed_tries)
+        .execution_options(synchronize_session=False)
+    ).scalar_one_or_none()
+    db.flush()
+    if tries is None:
         raise _dead()
     expected = _digest(settings, phone=phone, purpose=purpose, code=code)
     if not hmac.compare_digest(expected, row.code_hash):
-        row.failed_tries += 1
-        db.flush()
-        if row.failed_tries >= MAX_TRIES:
+        if tries >= MAX_TRIES:
             raise _dead()
         raise ValidationFailed(
             "The code is wrong. Check the SMS and try again.", field="code", code="code_wrong"
@@ -119,7 +130,8 @@ def use_code(db: Session, *, settings: Settings, phone: str, purpose: str, code:
     spent: CursorResult[tuple[()]] = db.execute(  # type: ignore[assignment]
         update(SmsCode)
         .where(SmsCode.id == row.id, SmsCode.used_at.is_(None))
-        .values(used_at=utcnow())
+        .values(used_at=utcnow(), failed_tries=SmsCode.failed_tries - 1)
+        .execution_options(synchronize_session=False)
     )
     if spent.rowcount != 1:  # spent by a concurrent request a moment ago
         raise ValidationFailed(

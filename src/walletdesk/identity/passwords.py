@@ -10,17 +10,14 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from zxcvbn import zxcvbn
 
+from walletdesk.config import Settings
 from walletdesk.errors import ValidationFailed
-
-_hasher = PasswordHasher()
-# Verified against when the login is unknown, so timing does not reveal which logins exist.
-_DUMMY_HASH = _hasher.hash("walletdesk-dummy-password")
 
 MIN_LENGTH = 8
 MAX_LENGTH = 128
@@ -61,14 +58,43 @@ def blocklist() -> frozenset[str]:
     return frozenset([*FREQUENCY_LISTS["passwords"], *CHINESE_COMMON])
 
 
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+@cache
+def _hasher(time_cost: int, memory_kib: int) -> PasswordHasher:
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_kib)
 
 
-def verify_password(password_hash: str | None, password: str) -> bool:
+@cache
+def _dummy_hash(time_cost: int, memory_kib: int) -> str:
+    """Verified against when the login is unknown, at the configured cost, so that timing
+    does not reveal which logins exist."""
+    return _hasher(time_cost, memory_kib).hash("walletdesk-dummy-password")
+
+
+def hasher_for(settings: Settings) -> PasswordHasher:
+    return _hasher(settings.password_hash_time_cost, settings.password_hash_memory_kib)
+
+
+def hash_password(password: str, *, settings: Settings) -> str:
+    return hasher_for(settings).hash(password)
+
+
+def verify_password(password_hash: str | None, password: str, *, settings: Settings) -> bool:
+    """Whether `password` matches; with no hash (an unknown login) a dummy hash of the same
+    cost is checked, so the answer takes as long either way."""
+    cost = (settings.password_hash_time_cost, settings.password_hash_memory_kib)
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
+        return hasher_for(settings).verify(password_hash or _dummy_hash(*cost), password) and bool(
+            password_hash
+        )
     except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(password_hash: str, *, settings: Settings) -> bool:
+    """Whether a hash was made at another cost than the configured one (rehash on sign-in)."""
+    try:
+        return hasher_for(settings).check_needs_rehash(password_hash)
+    except InvalidHashError:
         return False
 
 

@@ -59,9 +59,15 @@ class CodeAndPassword(BaseModel):
     password: str = Field(min_length=1, max_length=1000)
 
 
+class UnlockRequest(CodeAndPassword):
+    # Required after a lock for theft: the old password may be the thief's.
+    new_password: str = Field(default="", max_length=1000)
+
+
 class Unlocked(BaseModel):
-    locked_at: datetime
+    locked_at: datetime | None  # None when the lock was the delay after wrong passwords
     reason: str
+    password_changed: bool = False
 
 
 class ReauthRequest(BaseModel):
@@ -134,6 +140,9 @@ class Preferences(BaseModel):
 
 class LockRequest(BaseModel):
     reason: str = Field(default="", max_length=200)
+    # The account or phone is in someone else's hands: staff review it with priority, and
+    # unlocking asks for a new password.
+    stolen: bool = False
 
 
 class KycSubmissionOut(BaseModel):

@@ -1,8 +1,9 @@
 """Creating people, signing them in (password, then the two-step code when they use one) and
 out, resolving sessions and API tokens, and re-authentication before sensitive changes.
 
-Failed logins are throttled per address and lock the account for a while after repeated
-failures; a customer's own lock ("lock my account") blocks sign-in until they unlock it.
+Failed logins are throttled per address, and per login (see `attempts`) they pause further
+checks for a growing delay; a customer's own lock ("lock my account") leaves them a session
+that reaches support only, until they unlock it.
 Functions flush, never commit.
 """
 
@@ -15,24 +16,52 @@ from datetime import timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from walletdesk.config import Settings
+from walletdesk.config import Settings, service_settings
 from walletdesk.db import utcnow
 from walletdesk.errors import (
     Conflict,
     Forbidden,
-    Locked,
     NotFound,
     RateLimited,
     Unauthorized,
     ValidationFailed,
 )
-from walletdesk.identity import totp
+from walletdesk.identity import attempts, totp
 from walletdesk.identity.logins import normalize_email, normalize_login, normalize_phone
 from walletdesk.identity.models import ROLES, AuthSession, LoginAttempt, User
-from walletdesk.identity.passwords import check_new_password, hash_password, verify_password
+from walletdesk.identity.passwords import (
+    check_new_password,
+    hash_password,
+    needs_rehash,
+    verify_password,
+)
 
 REAUTH_WINDOW = timedelta(minutes=5)
 SECOND_STEP_WINDOW = timedelta(minutes=5)
+
+
+# What a self-locked customer's session reaches: their cases, the help center, signing out
+# and unlocking. Everything else (money, security settings) answers AccountLocked.
+SUPPORT_PATHS = (
+    "/portal",
+    "/cases/",
+    "/help",
+    "/account/unlock",
+    "/logout",
+    "/api/v1/cases",
+    "/api/v1/help",
+    "/api/v1/auth/me",
+    "/api/v1/auth/logout",
+    "/api/v1/auth/unlock",
+)
+
+
+class AccountLocked(Forbidden):
+    code = "account_locked"
+    default_message = (
+        "Your account is locked, so this is not available. You can still contact support and "
+        "follow your cases. To unlock it, use “Unlock my account” with an SMS code."
+    )
 
 
 class ReauthRequired(Forbidden):
@@ -70,7 +99,7 @@ def create_user(
         phone=phone,
         email=email,
         display_name=display_name.strip()[:100] or login,
-        password_hash=hash_password(password),
+        password_hash=hash_password(password, settings=service_settings(db)),
         lang=lang,
     )
     db.add(user)
@@ -96,17 +125,11 @@ def _throttle(db: Session, *, settings: Settings, ip: str) -> None:
         raise RateLimited()
 
 
-def _raise_if_locked(user: User) -> None:
-    if user.locked_until and user.locked_until > utcnow():
-        raise Locked(
-            "Too many wrong passwords. This account is locked until {until}.",
-            until=user.locked_until.strftime("%H:%M UTC"),
-        )
-
-
 def check_password(db: Session, *, settings: Settings, login: str, password: str, ip: str) -> User:
     """Sign-in step one: the user whose login and password these are, or Unauthorized /
-    Locked / RateLimited. Does not finish the sign-in (see `finish_sign_in`).
+    TooManyAttempts / RateLimited, answered alike for known and unknown logins. Does not
+    finish the sign-in (see `finish_sign_in`). A self-locked customer gets through: their
+    session reaches support only (see SUPPORT_PATHS).
 
     On failure the attempt and the failure count are flushed: the caller must commit them
     before letting the error end the request.
@@ -117,44 +140,44 @@ def check_password(db: Session, *, settings: Settings, login: str, password: str
         key = normalize_login(login)
     except ValidationFailed:
         user, key = None, login.strip()[:254]
-    if user is not None and user.locked_until and user.locked_until > utcnow():
-        db.add(LoginAttempt(login=key, ip=ip, succeeded=False))
-        _raise_if_locked(user)
-    ok = verify_password(user.password_hash if user else None, password)
+    _claim(db, settings=settings, login=key, ip=ip)
+    ok = verify_password(user.password_hash if user else None, password, settings=settings)
     if user is None or not ok or not user.is_active:
         db.add(LoginAttempt(login=key, ip=ip, succeeded=False))
-        if user is not None and not ok:
-            _count_failure(user, settings=settings)
         db.flush()
         raise Unauthorized("The login or password is wrong.", code="bad_credentials")
-    if user.self_locked_at is not None:
-        # Said only to someone who knows the password: it does not reveal the account.
-        raise Locked(
-            "You locked this account on {time}. Unlock it with an SMS code and your password.",
-            code="self_locked",
-            time=user.self_locked_at.strftime("%Y-%m-%d %H:%M UTC"),
-        )
+    attempts.release(db, login=key)
+    if needs_rehash(user.password_hash, settings=settings):
+        user.password_hash = hash_password(password, settings=settings)
     return user
+
+
+def _claim(db: Session, *, settings: Settings, login: str, ip: str) -> None:
+    try:
+        attempts.claim(db, settings=settings, login=login)
+    except attempts.TooManyAttempts:
+        db.add(LoginAttempt(login=login, ip=ip, succeeded=False))  # for the address throttle
+        db.flush()
+        raise
 
 
 def check_second_step(db: Session, *, settings: Settings, user: User, code: str, ip: str) -> str:
     """Sign-in step two for people with two-step verification: 'totp' or 'backup', or
     Unauthorized(bad_otp), counted like a wrong password (the caller commits)."""
     _throttle(db, settings=settings, ip=ip)
-    _raise_if_locked(user)
+    _claim(db, settings=settings, login=user.login, ip=ip)
     kind = totp.check_second_step(db, settings=settings, user_id=user.id, code=code)
     if kind is None:
         db.add(LoginAttempt(login=user.login, ip=ip, succeeded=False))
-        _count_failure(user, settings=settings)
         db.flush()
         raise Unauthorized("The verification code is wrong.", code="bad_otp", field="otp")
+    attempts.release(db, login=user.login)
     return kind
 
 
 def finish_sign_in(db: Session, *, user: User, ip: str) -> None:
     db.add(LoginAttempt(login=user.login, ip=ip, succeeded=True))
-    user.failed_logins = 0
-    user.locked_until = None
+    attempts.forgive(db, login=user.login)
     user.last_login_at = utcnow()
     db.flush()
 
@@ -191,13 +214,6 @@ def sign_in_at_once(
         second_step = check_second_step(db, settings=settings, user=user, code=otp, ip=ip)
     finish_sign_in(db, user=user, ip=ip)
     return user, second_step
-
-
-def _count_failure(user: User, *, settings: Settings) -> None:
-    user.failed_logins += 1
-    if user.failed_logins >= settings.login_max_failures:
-        user.locked_until = utcnow() + timedelta(minutes=settings.login_lock_minutes)
-        user.failed_logins = 0
 
 
 def start_session(
@@ -240,7 +256,7 @@ def resolve_session(db: Session, *, token: str, kind: str) -> AuthSession | None
     )
     if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
         return None
-    if not row.user.is_active or row.user.self_locked_at is not None:
+    if not row.user.is_active:
         return None
     return row
 
@@ -275,12 +291,12 @@ def confirm_password(
     """The signed-in (or otherwise identified) person's password, checked under the same
     throttle and lock as sign-in; ValidationFailed(field="password") when wrong."""
     _throttle(db, settings=settings, ip=ip)
-    _raise_if_locked(user)
-    if not verify_password(user.password_hash, password):
+    _claim(db, settings=settings, login=user.login, ip=ip)
+    if not verify_password(user.password_hash, password, settings=settings):
         db.add(LoginAttempt(login=user.login, ip=ip, succeeded=False))
-        _count_failure(user, settings=settings)
         db.flush()
         raise ValidationFailed("The password is wrong.", field="password", code="bad_password")
+    attempts.release(db, login=user.login)
 
 
 def reauthenticate(
@@ -325,13 +341,20 @@ def list_staff(db: Session) -> list[User]:
     return list(db.scalars(select(User).where(User.role != "customer").order_by(User.id)))
 
 
-def require(user: User | None, *roles: str) -> User:
-    """The signed-in user if they hold one of `roles` (empty: anyone signed in)."""
+def require(user: User | None, *roles: str, path: str = "") -> User:
+    """The signed-in user if they hold one of `roles` (empty: anyone signed in); a
+    self-locked customer only on SUPPORT_PATHS (AccountLocked elsewhere)."""
     if user is None:
         raise Unauthorized()
     if roles and not user.has_role(*roles):
         raise Forbidden()
+    if user.self_locked_at is not None and not support_reachable(path):
+        raise AccountLocked()
     return user
+
+
+def support_reachable(path: str) -> bool:
+    return any(path == p or path.startswith(p.rstrip("/") + "/") for p in SUPPORT_PATHS)
 
 
 def kyc_level(db: Session, *, user_id: int) -> str:

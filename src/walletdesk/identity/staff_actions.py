@@ -20,7 +20,7 @@ from walletdesk.config import Settings
 from walletdesk.db import utcnow
 from walletdesk.errors import Conflict, NotFound, ValidationFailed
 from walletdesk.i18n import N_
-from walletdesk.identity import account, events, sms
+from walletdesk.identity import account, attempts, events, sms
 from walletdesk.identity.kyc_models import KycSubmission
 from walletdesk.identity.logins import mask_phone
 from walletdesk.identity.models import User
@@ -143,10 +143,12 @@ def unlock_account(
     if customer.self_locked_at is not None:
         details["self_locked_at"] = customer.self_locked_at.isoformat()
         details["self_lock_reason"] = customer.self_lock_reason
+    attempts.forgive(db, login=customer.login)
     customer.locked_until = None
     customer.failed_logins = 0
     customer.self_locked_at = None
     customer.self_lock_reason = ""
+    customer.self_lock_stolen = False
     events.record_event(db, user_id=customer.id, kind="unlocked_by_staff", details=details)
     events.raise_alert(db, user_id=customer.id, kind="unlocked_by_staff", time=now.isoformat())
     _text(db, settings=settings, customer=customer, kind="unlocked_by_staff", now=now)

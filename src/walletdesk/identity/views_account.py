@@ -125,7 +125,9 @@ def reset_code(ctx: Context) -> Response:
     return _send_code(ctx, "identity/reset.html", account.request_reset_code)
 
 
-def _send_code(ctx: Context, template: str, request_code: Callable[..., str]) -> Response:
+def _send_code(
+    ctx: Context, template: str, request_code: Callable[..., str], *, notice: str = RESET_SENT
+) -> Response:
     """The "text me a code" step shared by password reset and unlocking."""
     form = ctx.form()
     raw = text(form, "phone", 40)
@@ -136,7 +138,7 @@ def _send_code(ctx: Context, template: str, request_code: Callable[..., str]) ->
         return _page(
             ctx, template, step=step, status=exc.status, phone=raw, errors=errors_of(ctx, exc)
         )
-    return _code_sent(ctx, template, phone, RESET_SENT)
+    return _code_sent(ctx, template, phone, notice)
 
 
 @router.post("/password/reset")
@@ -165,7 +167,12 @@ def reset_submit(ctx: Context) -> Response:
     return RedirectResponse("/login?done=reset", status_code=303)
 
 
-# Unlocking an account its owner locked ----------------------------------------------------
+# Unlocking an account: its owner's lock, or the delay after wrong passwords -------------
+
+UNLOCK_SENT = (
+    "If {phone} belongs to a locked account, a code was sent to it. An account that is not "
+    "locked gets no code: just sign in."
+)
 
 
 @router.get("/account/unlock")
@@ -175,7 +182,7 @@ def unlock_page(ctx: Context) -> Response:
 
 @router.post("/account/unlock/code")
 def unlock_code(ctx: Context) -> Response:
-    return _send_code(ctx, "identity/unlock.html", account.request_unlock_code)
+    return _send_code(ctx, "identity/unlock.html", account.request_unlock_code, notice=UNLOCK_SENT)
 
 
 @router.post("/account/unlock")
@@ -190,6 +197,7 @@ def unlock_submit(ctx: Context) -> Response:
                 phone=phone,
                 code=text(form, "code", 20),
                 password=text(form, "password", 1000),
+                new_password=text(form, "new_password", 1000),
                 ip=ctx.ip,
             )
     except DomainError as exc:
@@ -208,4 +216,5 @@ def unlock_submit(ctx: Context) -> Response:
         phone=phone,
         locked_at=local_time(unlocked.locked_at, ctx.settings),
         reason=unlocked.reason,
+        password_changed=unlocked.password_changed,
     )

@@ -223,13 +223,17 @@ def device_sign_out(ctx: Context, device_id: Id) -> Response:
 def lock(ctx: Context) -> Response:
     form = ctx.form()
     user = ctx.require()
-    account.lock_account(
+    reason = text(form, "reason", 200)
+    stolen = account.lock_account(
         ctx.db,
         user=user,
-        reason=text(form, "reason", 200),
+        reason=reason,
         ip=ctx.ip,
         device=device_label_of(ctx),
+        stolen=bool(form.get("stolen")),
     )
+    if stolen:
+        risk.report_stolen_account(ctx.db, user=user, reason=reason, ip=ctx.ip)
     response = RedirectResponse("/login?done=locked", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response

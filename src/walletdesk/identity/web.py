@@ -1,19 +1,22 @@
 """What identity's pages and endpoints share: the current session, the device key, the session
-cookie, and keeping counted failures (wrong codes, passwords) when an error ends a request.
+cookie, keeping counted failures (wrong codes, passwords) when an error ends a request, and
+the step-up that money leaving the wallet asks for.
 """
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from decimal import Decimal
 
 from fastapi import Request, Response
 from fastapi.responses import RedirectResponse
 
 from walletdesk.config import Settings
 from walletdesk.errors import DomainError, Unauthorized
-from walletdesk.identity import devices, service
+from walletdesk.identity import devices, service, step_up
 from walletdesk.identity.models import AuthSession
 from walletdesk.web.deps import SESSION_COOKIE, Ctx
 
@@ -100,3 +103,71 @@ def reauth_gate(ctx: Ctx, back_to: str) -> AuthSession | Response:
     if service.recently_authenticated(session):
         return session
     return RedirectResponse(ctx.url("/security/confirm", next=back_to), status_code=303)
+
+
+@dataclass(frozen=True)
+class Payment:
+    """Money about to leave the wallet, as the step-up sees it (amount None: binding a card)."""
+
+    action: str
+    amount_minor: int | None = None
+    currency: str = "CNY"
+    units: int = 2  # the currency's decimals
+
+    def cny(self, settings: Settings) -> Decimal | None:
+        if self.amount_minor is None:
+            return None
+        rate = settings.cny_rates().get(self.currency, Decimal(1))
+        return Decimal(self.amount_minor).scaleb(-self.units) * rate
+
+
+def step_up_needed(ctx: Ctx, payment: Payment) -> step_up.Need | None:
+    """Whether the page should show the code field; texts the SMS code when it is one."""
+    session = current_session(ctx)
+    need = step_up.needed(
+        ctx.db, settings=ctx.settings, session=session, amount_cny=payment.cny(ctx.settings)
+    )
+    if need is not None:
+        step_up.offer(
+            ctx.db,
+            settings=ctx.settings,
+            session=session,
+            need=need,
+            action=payment.action,
+            ip=ctx.ip,
+        )
+    return need
+
+
+def require_step_up(
+    ctx: Ctx,
+    payment: Payment,
+    code: str | None,
+    check_first: Callable[[], object] | None = None,
+) -> None:
+    """Before the payment: StepUpRequired (403) without the code it needs, ValidationFailed
+    (field "step_up_code") with a wrong one; what it counted or sent is committed.
+    `check_first` raises whatever would refuse the payment anyway: that is said before a
+    code is asked for (and texted)."""
+    if check_first is not None and not code:
+        session = current_session(ctx)
+        cny = payment.cny(ctx.settings)
+        if step_up.needed(ctx.db, settings=ctx.settings, session=session, amount_cny=cny):
+            check_first()
+    with keeping_failures(ctx):
+        step_up.confirm(
+            ctx.db,
+            settings=ctx.settings,
+            session=current_session(ctx),
+            amount_cny=payment.cny(ctx.settings),
+            code=code or "",
+            action=payment.action,
+            ip=ctx.ip,
+        )
+
+
+def step_up_text(ctx: Ctx, need: step_up.Need | None) -> str:
+    if need is None:
+        return ""
+    message, params = need.message()
+    return ctx._(message, **params)

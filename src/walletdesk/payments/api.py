@@ -9,6 +9,7 @@ import time
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from walletdesk.identity.web import Payment, require_step_up
 from walletdesk.payments import deposits, methods, service, withdrawals
 from walletdesk.payments.dispatch import gateway_of, send_after_commit
 from walletdesk.payments.money import parse_amount
@@ -24,6 +25,7 @@ from walletdesk.payments.schemas import (
 from walletdesk.payments.settings import PaymentSettings
 from walletdesk.payments.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER
 from walletdesk.payments.webhooks import receive_webhook
+from walletdesk.wallet.currencies import minor_units
 from walletdesk.web.deps import DB, Context, Id, RawBody
 
 router = APIRouter(prefix="/api/v1/payments", tags=["payments"])
@@ -35,9 +37,15 @@ def list_methods(ctx: Context) -> list[MethodOut]:
     return [MethodOut.of(m) for m in methods.active_methods(ctx.db, user_id=user.id)]
 
 
-@router.post("/methods", response_model=MethodOut, status_code=201)
+@router.post(
+    "/methods",
+    response_model=MethodOut,
+    status_code=201,
+    responses={403: {"description": "step_up_required: send again with step_up_code"}},
+)
 def bind_method(ctx: Context, body: MethodIn) -> MethodOut:
     user = ctx.require("customer")
+    require_step_up(ctx, Payment("bind_method"), body.step_up_code)
     secret = PaymentSettings.of(ctx.settings).webhook_secret
     method = methods.bind_method(
         ctx.db,
@@ -88,15 +96,34 @@ def get_withdrawal(ctx: Context, public_id: str) -> TransactionOut:
     return TransactionOut.of(tx, ctx.lang)
 
 
-@router.post("/withdrawals", response_model=TransactionOut, status_code=201)
+@router.post(
+    "/withdrawals",
+    response_model=TransactionOut,
+    status_code=201,
+    responses={403: {"description": "step_up_required: send again with step_up_code"}},
+)
 def create_withdrawal(ctx: Context, body: WithdrawalIn) -> TransactionOut:
     user = ctx.require("customer")
     gateway = gateway_of(ctx.request.app)
+    amount_minor = parse_amount(body.amount, body.currency)
+    payment = Payment("withdrawal", amount_minor, body.currency, minor_units(body.currency))
+    require_step_up(
+        ctx,
+        payment,
+        body.step_up_code,
+        check_first=lambda: withdrawals.quote_withdrawal(
+            ctx.db,
+            user_id=user.id,
+            method=methods.owned_method(ctx.db, user_id=user.id, method_id=body.payment_method_id),
+            amount_minor=amount_minor,
+            currency=body.currency,
+        ),
+    )
     tx = withdrawals.request_withdrawal(
         ctx.db,
         user_id=user.id,
         payment_method_id=body.payment_method_id,
-        amount_minor=parse_amount(body.amount, body.currency),
+        amount_minor=amount_minor,
         currency=body.currency,
         psettings=gateway.psettings,
     )

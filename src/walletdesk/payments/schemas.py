@@ -17,6 +17,9 @@ class MethodIn(BaseModel):
     number: str = Field(max_length=80, description="card number, app account or USDT address")
     bank_name: str = Field(default="", max_length=80)
     label: str = Field(default="", max_length=80)
+    step_up_code: str = Field(
+        "", max_length=40, description="Needed when a call answered 403 step_up_required"
+    )
 
 
 class MethodOut(BaseModel):
@@ -50,6 +53,9 @@ class WithdrawalIn(BaseModel):
     payment_method_id: int
     amount: str = Field(max_length=32)
     currency: str = "CNY"
+    step_up_code: str = Field(
+        "", max_length=40, description="Needed when a call answered 403 step_up_required"
+    )
 
 
 class RejectIn(BaseModel):

@@ -12,11 +12,13 @@ from fastapi.responses import RedirectResponse, Response
 from walletdesk.errors import DomainError, ValidationFailed
 from walletdesk.identity import service as identity
 from walletdesk.identity.models import User
+from walletdesk.identity.web import Payment, require_step_up, step_up_needed, step_up_text
 from walletdesk.payments import console, deposits, methods, service, withdrawals
 from walletdesk.payments.dispatch import gateway_of, send_after_commit
 from walletdesk.payments.models import METHOD_KINDS
 from walletdesk.payments.money import parse_amount
 from walletdesk.payments.settings import PaymentSettings
+from walletdesk.wallet.currencies import minor_units
 from walletdesk.web.deps import Context, Ctx, Id
 
 router = APIRouter(include_in_schema=False)
@@ -159,12 +161,20 @@ def withdraw_submit(ctx: Context) -> Response:
         method = methods.owned_method(ctx.db, user_id=user.id, method_id=int(raw_id))
         currency = "USDT" if method.kind == "crypto" else "CNY"
         amount_minor = parse_amount(values.get("amount", ""), currency)
+        payment = Payment("withdrawal", amount_minor, currency, minor_units(currency))
         if values.get("confirm") != "1":
-            quote = withdrawals.quote_withdrawal(
-                ctx.db, user_id=user.id, method=method, amount_minor=amount_minor, currency=currency
-            )
-            preview = {"method": method, "amount_minor": amount_minor, "currency": currency}
-            return _withdraw_form(ctx, user, values, {}, preview=preview, quote=quote)
+            step_up = step_up_text(ctx, step_up_needed(ctx, payment))
+            return _withdraw_preview(ctx, user, values, method, payment, step_up)
+        try:
+            require_step_up(ctx, payment, values.get("step_up_code"))
+        except DomainError as exc:  # the preview again, with the code field
+            if exc.field != "step_up_code":
+                raise
+            asked = exc.code == "step_up_required"
+            message = ctx._(exc.message, **exc.params)
+            step_up = message if asked else ctx._("Enter the code to confirm.")
+            error = "" if asked else message
+            return _withdraw_preview(ctx, user, values, method, payment, step_up, error)
         tx = withdrawals.request_withdrawal(
             ctx.db,
             user_id=user.id,
@@ -183,6 +193,26 @@ def withdraw_submit(ctx: Context) -> Response:
     return RedirectResponse(f"/wallet/withdraw/{tx.public_id}", status_code=303)
 
 
+def _withdraw_preview(
+    ctx: Ctx,
+    user: User,
+    values: dict[str, Any],
+    method: Any,
+    payment: Payment,
+    step_up: str,
+    error: str = "",
+) -> Response:
+    """The fee and the amount held, before confirming (with the step-up field when needed)."""
+    amount_minor, currency = payment.amount_minor or 0, payment.currency
+    quote = withdrawals.quote_withdrawal(
+        ctx.db, user_id=user.id, method=method, amount_minor=amount_minor, currency=currency
+    )
+    preview = {"method": method, "amount_minor": amount_minor, "currency": currency}
+    return _withdraw_form(
+        ctx, user, values, {}, preview=preview, quote=quote, step_up=step_up, step_up_error=error
+    )
+
+
 @router.get("/wallet/withdraw/{public_id}")
 def withdraw_status(ctx: Context, public_id: str) -> Response:
     user = _customer(ctx)
@@ -192,7 +222,13 @@ def withdraw_status(ctx: Context, public_id: str) -> Response:
     )
 
 
-def _methods_page(ctx: Ctx, user: User, values: dict[str, Any], errors: dict[str, str]) -> Response:
+def _methods_page(
+    ctx: Ctx,
+    user: User,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    step_up: tuple[str, str] = ("", ""),
+) -> Response:
     return _render(
         ctx,
         "payments/methods.html",
@@ -200,7 +236,9 @@ def _methods_page(ctx: Ctx, user: User, values: dict[str, Any], errors: dict[str
         methods=methods.active_methods(ctx.db, user_id=user.id),
         values=values,
         errors=errors,
-        status_code=422 if errors else 200,
+        step_up=step_up[0],
+        step_up_error=step_up[1],
+        status_code=422 if errors or step_up[1] else 200,
     )
 
 
@@ -217,6 +255,7 @@ def methods_bind(ctx: Context) -> Response:
     # The number is never echoed back into the page: a refused card is typed again.
     values = {k: str(v) for k, v in form.items() if k not in ("csrf_token", "number")}
     try:
+        require_step_up(ctx, Payment("bind_method"), str(form.get("step_up_code") or ""))
         methods.bind_method(
             ctx.db,
             user_id=user.id,
@@ -229,8 +268,18 @@ def methods_bind(ctx: Context) -> Response:
     except DomainError as exc:
         if exc.status >= 500:
             raise
+        if exc.field == "step_up_code":
+            return _methods_page(ctx, user, values, {}, step_up=_step_up_message(ctx, exc))
         return _methods_page(ctx, user, values, _errors(ctx, exc))
     return RedirectResponse("/wallet/methods", status_code=303)
+
+
+def _step_up_message(ctx: Ctx, exc: DomainError) -> tuple[str, str]:
+    """(what the code field says, its error) after a refused step-up."""
+    message = ctx._(exc.message, **exc.params)
+    if exc.code == "step_up_required":
+        return message, ""
+    return ctx._("Enter the code to confirm."), message
 
 
 @router.post("/wallet/methods/{method_id}/unbind")

@@ -84,3 +84,30 @@ def open_for_freeze(db: Session, *, user: User, reason: str, ip: str = "") -> Ca
         description="\n".join(lines),
         ip=ip,
     )
+
+
+STOLEN_WHAT = N_("You locked your account and said it was stolen: {reason}")
+STOLEN_TODO = N_(
+    "What to do: nothing for now. Our staff will review your account's recent activity with "
+    "priority and reply on this case. To unlock the account later you will choose a new "
+    "password."
+)
+
+
+def open_for_stolen_account(db: Session, *, user: User, reason: str, ip: str = "") -> Case:
+    """The priority review of an account its owner locked as stolen."""
+    lang = user.lang
+    lines = [
+        gettext(lang, STOLEN_WHAT, reason=reason or gettext(lang, N_("(no reason given)"))),
+        gettext(lang, STOLEN_TODO),
+        gettext(lang, NEVER_ASK),
+    ]
+    return cases.open_review_case(
+        db,
+        customer_id=user.id,
+        category="security",
+        subject=gettext(lang, N_("Account reported stolen: security review")),
+        description="\n".join(lines),
+        details={"self_lock_reason": reason},
+        ip=ip,
+    )

@@ -527,3 +527,19 @@ approvals.register_kind(
         execute=_lift,
     )
 )
+
+
+def report_stolen_account(db: Session, *, user: User, reason: str, ip: str = "") -> Case:
+    """The customer locked their account as stolen: one high-priority review case for staff,
+    audited (the customer is the actor)."""
+    case = review.open_for_stolen_account(db, user=user, reason=reason, ip=ip)
+    audit.record(
+        db,
+        actor_id=user.id,
+        action="account.reported_stolen",
+        subject_type="user",
+        subject_id=user.id,
+        details={"case_id": case.id, "reason": reason},
+        ip=ip,
+    )
+    return case

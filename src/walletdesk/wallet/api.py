@@ -10,9 +10,10 @@ from fastapi import APIRouter, Header, Query
 from fastapi.responses import Response
 
 from walletdesk.identity.models import User
+from walletdesk.identity.web import Payment, require_step_up
 from walletdesk.wallet import history, owed, transfers
 from walletdesk.wallet import service as wallet
-from walletdesk.wallet.currencies import check_currency, format_minor
+from walletdesk.wallet.currencies import check_currency, format_minor, minor_units
 from walletdesk.wallet.fees import quote_fee
 from walletdesk.wallet.reasons import reason_text
 from walletdesk.wallet.schemas import (
@@ -166,7 +167,11 @@ def transfer_preview(ctx: Context, body: TransferRequest) -> TransferPreviewOut:
     )
 
 
-@router.post("/transfer", response_model=TransactionOut)
+@router.post(
+    "/transfer",
+    response_model=TransactionOut,
+    responses={403: {"description": "step_up_required: send again with step_up_code"}},
+)
 def transfer(
     ctx: Context,
     body: TransferRequest,
@@ -176,6 +181,19 @@ def transfer(
     target = _target(ctx, body)
     amount_minor, currency = transfers.transfer_amount(
         target, amount=body.amount, currency=body.currency
+    )
+    payment = Payment("transfer", amount_minor, currency, minor_units(currency))
+    require_step_up(
+        ctx,
+        payment,
+        body.step_up_code,
+        check_first=lambda: transfers.preview_transfer(
+            ctx.db,
+            sender_id=user.id,
+            recipient=target.recipient,
+            amount_minor=amount_minor,
+            currency=currency,
+        ),
     )
     tx = transfers.confirm_transfer(
         ctx.db,

@@ -87,6 +87,9 @@ class TransferRequest(BaseModel):
     amount: str = Field("", max_length=24, description="Major units, e.g. 12.50")
     currency: str = Field("CNY", max_length=8)
     idempotency_key: str = Field("", max_length=64, description="Or the Idempotency-Key header")
+    step_up_code: str = Field(
+        "", max_length=40, description="Needed when a call answered 403 step_up_required"
+    )
 
 
 class LimitsOut(BaseModel):

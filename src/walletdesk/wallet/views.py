@@ -14,11 +14,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from walletdesk.errors import DomainError, ValidationFailed
 from walletdesk.i18n import Translator
 from walletdesk.identity.models import User
+from walletdesk.identity.web import Payment, require_step_up, step_up_needed, step_up_text
 from walletdesk.risk import service as risk
 from walletdesk.wallet import history, owed, transfers
 from walletdesk.wallet import service as wallet
 from walletdesk.wallet.api import csv_response
-from walletdesk.wallet.currencies import MINOR_UNITS, format_minor
+from walletdesk.wallet.currencies import MINOR_UNITS, format_minor, minor_units
 from walletdesk.wallet.fees import fee_waiver_in_force
 from walletdesk.wallet.qr import receive_qr_svg
 from walletdesk.wallet.reasons import reason_text
@@ -164,12 +165,32 @@ def transfer_preview(ctx: Context) -> HTMLResponse:
         preview = _preview(ctx, user, typed)
     except DomainError as exc:
         return _transfer_form(ctx, typed, _errors(ctx, exc), status_code=exc.status)
+    need = step_up_needed(ctx, _payment(preview.amount_minor, preview.currency))
+    return _preview_page(ctx, preview, typed, secrets.token_urlsafe(18), step_up_text(ctx, need))
+
+
+def _payment(amount_minor: int, currency: str) -> Payment:
+    return Payment("transfer", amount_minor, currency, minor_units(currency))
+
+
+def _preview_page(
+    ctx: Ctx,
+    preview: transfers.TransferPreview,
+    typed: dict[str, str],
+    key: str,  # one key per preview: a double submit pays once
+    step_up: str,
+    error: str = "",
+    status_code: int = 200,
+) -> HTMLResponse:
     return _page(
         ctx,
         "wallet/transfer_preview.html",
+        status_code=status_code,
         preview=preview,
         typed=typed,
-        key=secrets.token_urlsafe(18),  # one key per preview: a double submit pays once
+        key=key,
+        step_up=step_up,
+        step_up_error=error,
     )
 
 
@@ -183,6 +204,8 @@ def transfer_confirm(ctx: Context) -> HTMLResponse | RedirectResponse:
         amount_minor, currency = transfers.transfer_amount(
             target, amount=typed["amount"], currency=typed["currency"]
         )
+        code = str(form.get("step_up_code") or "")
+        require_step_up(ctx, _payment(amount_minor, currency), code)
         tx = transfers.confirm_transfer(
             ctx.db,
             sender_id=user.id,
@@ -193,6 +216,13 @@ def transfer_confirm(ctx: Context) -> HTMLResponse | RedirectResponse:
         )
     except DomainError as exc:
         ctx.db.rollback()
+        if exc.field == "step_up_code":  # the check page again, with the code field
+            preview = _preview(ctx, user, typed)
+            message = ctx._(exc.message, **exc.params)
+            key = str(form.get("key") or "")
+            error = message if exc.code != "step_up_required" else ""
+            shown = message if not error else ctx._("Enter the code to confirm.")
+            return _preview_page(ctx, preview, typed, key, shown, error, exc.status)
         return _transfer_form(ctx, typed, _errors(ctx, exc), status_code=exc.status)
     # Held for review or stopped by a freeze: the transaction page says so, not "sent".
     sent = "?sent=1" if tx.status == "succeeded" else ""

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -34,6 +36,7 @@ from walletdesk.i18n import Translator, from_accept_language, normalize_lang
 from walletdesk.identity import service as identity
 from walletdesk.identity.models import User
 
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 SESSION_COOKIE = "wd_session"
 CSRF_COOKIE = "wd_csrf"
 LANG_COOKIE = "wd_lang"
@@ -78,7 +81,43 @@ RawBody = Annotated[bytes, Depends(read_body)]
 
 
 def client_ip(request: Request) -> str:
-    return request.client.host if request.client else ""
+    """The client's address: the peer's, unless the peer is one of the configured proxies
+    (WALLETDESK_TRUSTED_PROXIES); then the nearest X-Forwarded-For hop that is not one."""
+    peer = request.client.host if request.client else ""
+    settings: Settings = request.app.state.settings
+    proxies = trusted_networks(settings.trusted_proxies)
+    if not proxies or not _within(peer, proxies):
+        return peer
+    header = ",".join(request.headers.getlist("x-forwarded-for"))
+    hops = [hop.strip() for hop in header.split(",") if hop.strip()]
+    for hop in reversed(hops):
+        if not _within(hop, proxies):
+            return hop if _is_address(hop) else peer
+    return hops[0] if hops else peer
+
+
+@lru_cache(maxsize=8)
+def trusted_networks(spec: str) -> tuple[IPNetwork, ...]:
+    """Comma-separated addresses or CIDRs; a mistake fails at start-up, not per request."""
+    return tuple(
+        ipaddress.ip_network(part.strip(), strict=False) for part in spec.split(",") if part.strip()
+    )
+
+
+def _is_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _within(text: str, networks: tuple[IPNetwork, ...]) -> bool:
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return any(address in network for network in networks)
 
 
 def csrf_token_for(request: Request) -> str:
@@ -110,7 +149,12 @@ class Ctx:
         return client_ip(self.request)
 
     def require(self, *roles: str) -> User:
-        return identity.require(self.user, *roles)
+        return identity.require(self.user, *roles, path=self.request.url.path)
+
+    @property
+    def support_only(self) -> bool:
+        """A self-locked customer: their session reaches support (cases, help) only."""
+        return self.user is not None and self.user.self_locked_at is not None
 
     def form(self) -> dict[str, Any]:
         """The submitted form, after checking its CSRF token."""
@@ -120,10 +164,13 @@ class Ctx:
         """The submitted form with every value of every field (files too), after checking its
         CSRF token. Called from the handler's worker thread: the body is parsed on the event
         loop (once; Starlette keeps it), the handler waits."""
-        form = anyio.from_thread.run(self.request.form)
+        form: FormData = anyio.from_thread.run(self._read_form)
         if not csrf_valid(self.request, str(form.get("csrf_token") or "")):
             raise Forbidden("Your form expired. Please reload the page and try again.", code="csrf")
         return form
+
+    async def _read_form(self) -> FormData:
+        return await self.request.form()
 
     def authenticate(self, *, login: str, password: str) -> User:
         try:
