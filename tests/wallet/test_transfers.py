@@ -10,8 +10,9 @@ import uuid
 import yaml
 from sqlalchemy import select, update
 
-from tests.conftest import bearer, csrf_of, sign_in
+from tests.conftest import PASSWORD, bearer, csrf_of, sign_in
 from walletdesk.db import session_scope, utcnow
+from walletdesk.identity import service as identity
 from walletdesk.identity.models import User
 from walletdesk.wallet import service as wallet
 from walletdesk.wallet import transfers
@@ -271,3 +272,33 @@ def test_api_transfer_with_the_same_idempotency_key_header_pays_once(app, client
     assert missing.status_code == 422 and available(app, people.customer) == 7_000
     listed = client.get("/api/v1/wallet/transactions", headers=headers).json()
     assert [t["kind"] for t in listed["items"]] == ["transfer_out"]
+
+
+def test_an_idempotency_key_replayed_for_another_transfer_is_refused_with_409(
+    app, client, people
+):
+    fund(app, people.customer, 10_000)
+    fund(app, people.customer, 10_000, currency="USD")
+    with session_scope(app.state.sessionmaker) as db:
+        third = identity.create_user(
+            db, role="customer", phone="13700137000", password=PASSWORD, display_name="王五"
+        )
+        third_id = third.id
+    headers = {**bearer(client, people.customer), "Idempotency-Key": "key-" + uuid.uuid4().hex}
+    body = {"phone": "139 0013 9000", "amount": "30", "currency": "CNY"}
+    first = client.post("/api/v1/wallet/transfer", json=body, headers=headers)
+    assert first.status_code == 200, first.text
+    for changed in ({"amount": "31"}, {"phone": "13700137000"}, {"currency": "USD"}):
+        again = client.post(
+            "/api/v1/wallet/transfer", json={**body, **changed}, headers=headers
+        )
+        assert again.status_code == 409, (changed, again.text)
+        error = again.json()["error"]
+        assert "金额、收款人、币种或方式不同" in error["message"]
+        assert error["field"] == "idempotency_key"
+    assert available(app, people.customer) == 7_000
+    assert available(app, people.customer, "USD") == 10_000
+    with session_scope(app.state.sessionmaker) as db:
+        assert wallet.balances(db, user_id=third_id) == {}
+    same = client.post("/api/v1/wallet/transfer", json=body, headers=headers)
+    assert same.status_code == 200 and same.json()["public_id"] == first.json()["public_id"]

@@ -25,7 +25,13 @@ from walletdesk.wallet.currencies import check_currency, format_minor, minor_uni
 from walletdesk.wallet.fees import FeeQuote, quote_fee
 from walletdesk.wallet.journal import insufficient
 from walletdesk.wallet.limits import LimitsLeft, check_limits
-from walletdesk.wallet.transactions import WalletTransaction, advance, record_transaction
+from walletdesk.wallet.transactions import (
+    WalletTransaction,
+    advance,
+    check_replay,
+    record_transaction,
+    sent_under_key,
+)
 
 RECEIVE_CODE_SECONDS = 600
 NO_WALLET = "There is no wallet with this number."
@@ -190,7 +196,8 @@ def confirm_transfer(
     if not 8 <= len(key) <= 64:
         raise ValidationFailed("The request key is missing. Reload the page.", field="key")
     ledger_key = f"transfer:{sender_id}:{key}"
-    done = _sent_with_key(db, sender_id=sender_id, key=key)
+    asked = dict(recipient_id=recipient_id, amount_minor=amount_minor, currency=currency)
+    done = _sent_with_key(db, sender_id=sender_id, key=key, **asked)
     if done is not None:
         return done
     sender = identity.get_user(db, user_id=sender_id)
@@ -216,7 +223,7 @@ def confirm_transfer(
         kind="transfer",
     )
     if entry.replayed:  # a double submit that raced the first one past the check above
-        done = _sent_with_key(db, sender_id=sender_id, key=key)
+        done = _sent_with_key(db, sender_id=sender_id, key=key, **asked)
         if done is not None:
             return done
     out = record_transaction(
@@ -265,7 +272,14 @@ def _hold_or_stop(
     nothing moves and the transfer fails. Either way risk control opens the case."""
     # Under the sender's account lock, so that a racing double submit finds this one.
     accounts.lock_named(db, customers=[sender_id], systems=[], currency=preview.currency)
-    done = _sent_with_key(db, sender_id=sender_id, key=key)
+    done = _sent_with_key(
+        db,
+        sender_id=sender_id,
+        key=key,
+        recipient_id=recipient.id,
+        amount_minor=preview.amount_minor,
+        currency=preview.currency,
+    )
     if done is not None:
         return done
     out = record_transaction(
@@ -302,14 +316,18 @@ def _hold_or_stop(
     return out
 
 
-def _sent_with_key(db: Session, *, sender_id: int, key: str) -> WalletTransaction | None:
-    return db.scalar(
-        select(WalletTransaction).where(
-            WalletTransaction.user_id == sender_id,
-            WalletTransaction.kind == "transfer_out",
-            WalletTransaction.reference_type == "transfer_key",
-            WalletTransaction.reference_id == key,
-        )
+def _sent_with_key(
+    db: Session, *, sender_id: int, key: str, recipient_id: int, amount_minor: int, currency: str
+) -> WalletTransaction | None:
+    """The transfer first sent under this key; Conflict (409) if it went to someone else, or
+    for another amount or currency."""
+    done = sent_under_key(
+        db, user_id=sender_id, kind="transfer_out", reference_type="transfer_key", key=key
+    )
+    if done is None:
+        return None
+    return check_replay(
+        done, counterparty_user_id=recipient_id, amount_minor=amount_minor, currency=currency
     )
 
 
