@@ -400,3 +400,25 @@ def test_a_chargeback_of_spent_money_is_owed_and_freezes_the_account(
     sign_in(client, people.agent)
     case = client.get(f"/console/cases/{case_id}?lang=en").text
     assert "System lifted the freeze, its cause is settled: Money owed after a chargeback" in case
+
+
+def test_a_deposit_key_sent_again_returns_the_first_and_refuses_another_amount(
+    app, client, people, sandbox, live
+):
+    headers = {**bearer(client, people.customer), "Idempotency-Key": "dep-key-0001"}
+    method_id = _card(client, headers)
+    first = _deposit(client, headers, "100.00", method_id)
+    again = _deposit(client, headers, "100.00", method_id)
+    assert again["public_id"] == first["public_id"]
+    other = client.post(
+        "/api/v1/payments/deposits",
+        json={"method": "bank_card", "amount": "200.00", "payment_method_id": method_id},
+        headers=headers,
+    )
+    assert other.status_code == 409, other.text
+    assert other.json()["error"]["field"] == "idempotency_key"
+    assert _final(app, first["public_id"]) == "succeeded"
+    assert available(app, people.customer) == 10_000  # credited once
+    with session_scope(app.state.sessionmaker) as s:
+        kinds = s.scalars(select(WalletTransaction.kind)).all()
+        assert kinds == ["deposit"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Header, Request
 from fastapi.responses import JSONResponse
 
 from walletdesk.payments import deposits, methods, service, withdrawals
@@ -27,6 +27,11 @@ from walletdesk.payments.webhooks import receive_webhook
 from walletdesk.web.deps import DB, Context
 
 router = APIRouter(prefix="/api/v1/payments", tags=["payments"])
+# Sent again after a lost answer, the same key returns the first deposit or withdrawal (the
+# provider is idempotent by its reference too, so sending it again charges nothing twice).
+IDEMPOTENCY_KEY = Header(
+    None, min_length=8, max_length=64, description="the same key again returns the first one"
+)
 
 
 @router.get("/methods", response_model=list[MethodOut])
@@ -58,7 +63,9 @@ def unbind_method(ctx: Context, method_id: int) -> None:
 
 
 @router.post("/deposits", response_model=TransactionOut, status_code=201)
-def create_deposit(ctx: Context, body: DepositIn) -> TransactionOut:
+def create_deposit(
+    ctx: Context, body: DepositIn, idempotency_key: str | None = IDEMPOTENCY_KEY
+) -> TransactionOut:
     user = ctx.require("customer")
     gateway = gateway_of(ctx.request.app)
     tx = deposits.start_deposit(
@@ -69,6 +76,7 @@ def create_deposit(ctx: Context, body: DepositIn) -> TransactionOut:
         currency=body.currency,
         payment_method_id=body.payment_method_id,
         psettings=gateway.psettings,
+        request_key=idempotency_key,
     )
     send_after_commit(ctx.db, gateway=gateway, tx_id=tx.id)
     return TransactionOut.of(tx, ctx.lang)
@@ -89,7 +97,9 @@ def get_withdrawal(ctx: Context, public_id: str) -> TransactionOut:
 
 
 @router.post("/withdrawals", response_model=TransactionOut, status_code=201)
-def create_withdrawal(ctx: Context, body: WithdrawalIn) -> TransactionOut:
+def create_withdrawal(
+    ctx: Context, body: WithdrawalIn, idempotency_key: str | None = IDEMPOTENCY_KEY
+) -> TransactionOut:
     user = ctx.require("customer")
     gateway = gateway_of(ctx.request.app)
     tx = withdrawals.request_withdrawal(
@@ -99,6 +109,7 @@ def create_withdrawal(ctx: Context, body: WithdrawalIn) -> TransactionOut:
         amount_minor=parse_amount(body.amount, body.currency),
         currency=body.currency,
         psettings=gateway.psettings,
+        request_key=idempotency_key,
     )
     if tx.status == "processing":
         send_after_commit(ctx.db, gateway=gateway, tx_id=tx.id)

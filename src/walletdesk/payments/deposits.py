@@ -48,8 +48,10 @@ def start_deposit(
     currency: str,
     payment_method_id: int | None,
     psettings: PaymentSettings,
+    request_key: str | None = None,
 ) -> WalletTransaction:
-    """Record a processing deposit; the caller sends the charge once this commits."""
+    """Record a processing deposit; the caller sends the charge once this commits. The same
+    `request_key` again returns the first deposit (Conflict if it asked for another one)."""
     if method not in METHOD_KINDS:
         raise ValidationFailed("Choose a payment method.", field="method")
     check_currency(currency)
@@ -57,6 +59,19 @@ def start_deposit(
         raise ValidationFailed("Crypto deposits are in USDT.", field="currency")
     if identity.is_self_locked(db, user_id=user_id):
         raise Forbidden("Your account is locked. Unlock it to move money.", code="self_locked")
+    if request_key:
+        done = wallet.replayed_request(
+            db,
+            user_id=user_id,
+            kind="deposit",
+            key=request_key,
+            currency=currency,
+            amount_minor=amount_minor,
+            method=method,
+            payment_method_id=payment_method_id,
+        )
+        if done is not None:
+            return done
     details: dict[str, object] = {}
     counterparty = ""
     if method in CARD_KINDS or payment_method_id is not None:
@@ -86,6 +101,8 @@ def start_deposit(
         counterparty=counterparty,
         details=details,
         actor_id=user_id,
+        reference_type=wallet.REQUEST_KEY if request_key else None,
+        reference_id=request_key,
     )
 
 

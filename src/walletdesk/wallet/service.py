@@ -26,6 +26,7 @@ from walletdesk.wallet.journal import PostedEntry, PostingRequest
 from walletdesk.wallet.models import ACCOUNTS as ACC
 from walletdesk.wallet.models import HOLDS as HOLD
 from walletdesk.wallet.models import PAYMENT_METHODS, SYSTEM_CODES, Hold, LedgerAccount
+from walletdesk.wallet.transactions import WalletTransaction, check_replay, sent_under_key
 
 __all__ = [
     "Balance",
@@ -38,11 +39,13 @@ __all__ = [
     "post_entry",
     "post_transfer",
     "release_hold",
+    "replayed_request",
     "run_in_transaction",
     "system_account",
 ]
 
 T = TypeVar("T")
+REQUEST_KEY = "request_key"  # reference_type of a transaction made under a client's key
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,19 @@ def system_account(db: Session, *, code: str, currency: str) -> LedgerAccount:
         accounts.create_missing(db, customers=[], systems=[code], currency=currency)
         account = db.scalars(select(LedgerAccount).where(where)).one()
     return account
+
+
+def replayed_request(
+    db: Session, *, user_id: int, kind: str, key: str, currency: str, **asked: object
+) -> WalletTransaction | None:
+    """The customer's `kind` transaction first made under request key `key`, or None, read
+    under the customer's account lock so that a racing replay waits for the first; Conflict
+    (409) when the key was used for another amount, currency, method... (`asked`)."""
+    accounts.lock_named(db, customers=[user_id], systems=[], currency=check_currency(currency))
+    done = sent_under_key(
+        db, user_id=user_id, kind=kind, reference_type=REQUEST_KEY, key=key
+    )
+    return None if done is None else check_replay(done, currency=currency, **asked)
 
 
 def balances(db: Session, *, user_id: int) -> dict[str, Balance]:
