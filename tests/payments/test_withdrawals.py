@@ -63,8 +63,8 @@ def test_small_withdrawal_is_paid_without_review(app, client, people, sandbox, l
     assert _held(app, people) == 0
     with session_scope(app.state.sessionmaker) as s:
         assert verify_ledger(s).problems == []
-        clearing = wallet.system_account(s, code="clearing:bank_card", currency="CNY")
-        assert clearing.balance_minor == -1_000_000 + 30_000  # funded by card, paid back out
+        clearing = wallet.system_balance(s, code="clearing:bank_card", currency="CNY")
+        assert clearing == -1_000_000 + 30_000  # funded by card, paid back out
 
 
 def test_large_withdrawal_waits_for_a_supervisor(app, client, people, sandbox, live):

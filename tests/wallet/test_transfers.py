@@ -274,9 +274,7 @@ def test_api_transfer_with_the_same_idempotency_key_header_pays_once(app, client
     assert [t["kind"] for t in listed["items"]] == ["transfer_out"]
 
 
-def test_an_idempotency_key_replayed_for_another_transfer_is_refused_with_409(
-    app, client, people
-):
+def test_an_idempotency_key_replayed_for_another_transfer_is_refused_with_409(app, client, people):
     fund(app, people.customer, 10_000)
     fund(app, people.customer, 10_000, currency="USD")
     with session_scope(app.state.sessionmaker) as db:
@@ -289,9 +287,7 @@ def test_an_idempotency_key_replayed_for_another_transfer_is_refused_with_409(
     first = client.post("/api/v1/wallet/transfer", json=body, headers=headers)
     assert first.status_code == 200, first.text
     for changed in ({"amount": "31"}, {"phone": "13700137000"}, {"currency": "USD"}):
-        again = client.post(
-            "/api/v1/wallet/transfer", json={**body, **changed}, headers=headers
-        )
+        again = client.post("/api/v1/wallet/transfer", json={**body, **changed}, headers=headers)
         assert again.status_code == 409, (changed, again.text)
         error = again.json()["error"]
         assert "金额、收款人、币种或方式不同" in error["message"]

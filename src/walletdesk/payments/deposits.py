@@ -119,13 +119,11 @@ def credit_deposit(db: Session, *, tx: WalletTransaction, provider: str, ref: st
         reference_id=tx.public_id,
     )
     if tx.fee_minor:
-        customer = wallet.customer_account(db, user_id=tx.user_id, currency=tx.currency)
-        income = wallet.system_account(db, code="fee_income", currency=tx.currency)
-        wallet.post_entry(
+        wallet.post_fee(
             db,
+            user_id=tx.user_id,
+            amount_minor=tx.fee_minor,
             idempotency_key=f"deposit-fee:{provider}:{ref}",
-            kind="fee",
-            lines=[(customer, -tx.fee_minor), (income, tx.fee_minor)],
             currency=tx.currency,
             reference_type="wallet_transaction",
             reference_id=tx.public_id,
