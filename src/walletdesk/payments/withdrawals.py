@@ -74,10 +74,10 @@ def request_withdrawal(
     psettings: PaymentSettings,
     request_key: str | None = None,
 ) -> WalletTransaction:
-    """Hold the funds and run the risk check (the same `request_key` again returns the first
-    withdrawal; Conflict if it asked for another one). The result is "processing" (approved: the caller
+    """Hold the funds and run the risk check. The result is "processing" (approved: the caller
     sends the payout after commit) or "pending" (waiting for review). A rule that holds it or
-    freezes the account has written its case and told the customer: commit, do not undo."""
+    freezes the account has written its case and told the customer: commit, do not undo. The
+    same `request_key` again returns the first withdrawal (Conflict if it asked for another)."""
     if request_key:
         done = wallet.replayed_request(
             db,
