@@ -24,7 +24,7 @@ from walletdesk.db import make_engine, make_sessionmaker, session_scope
 from walletdesk.errors import DomainError
 from walletdesk.i18n import Translator, gettext
 from walletdesk.identity.present import local_time
-from walletdesk.wallet.currencies import format_minor
+from walletdesk.money import format_minor
 from walletdesk.wallet.history import status_label
 from walletdesk.wallet.reasons import reason_text
 from walletdesk.wallet.steps import step_note, step_text

@@ -11,7 +11,6 @@ from fastapi.responses import JSONResponse
 
 from walletdesk.payments import deposits, methods, service, withdrawals
 from walletdesk.payments.dispatch import gateway_of, send_after_commit
-from walletdesk.payments.money import parse_amount
 from walletdesk.payments.schemas import (
     DepositIn,
     MethodIn,
@@ -72,7 +71,7 @@ def create_deposit(
         ctx.db,
         user_id=user.id,
         method=body.method,
-        amount_minor=parse_amount(body.amount, body.currency),
+        amount_minor=body.money().minor,
         currency=body.currency,
         payment_method_id=body.payment_method_id,
         psettings=gateway.psettings,
@@ -106,7 +105,7 @@ def create_withdrawal(
         ctx.db,
         user_id=user.id,
         payment_method_id=body.payment_method_id,
-        amount_minor=parse_amount(body.amount, body.currency),
+        amount_minor=body.money().minor,
         currency=body.currency,
         psettings=gateway.psettings,
         request_key=idempotency_key,

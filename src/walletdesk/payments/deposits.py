@@ -11,12 +11,12 @@ from sqlalchemy.orm import Session
 
 from walletdesk.errors import Forbidden, ValidationFailed
 from walletdesk.identity import service as identity
+from walletdesk.money import check_currency
 from walletdesk.payments.methods import CARD_KINDS, deposit_address, owned_method
 from walletdesk.payments.models import METHOD_KINDS
 from walletdesk.payments.settings import PaymentSettings
 from walletdesk.wallet import owed
 from walletdesk.wallet import service as wallet
-from walletdesk.wallet.currencies import check_currency
 from walletdesk.wallet.fees import FeeQuote, quote_fee
 from walletdesk.wallet.transactions import WalletTransaction, advance, record_transaction
 

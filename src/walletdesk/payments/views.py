@@ -12,10 +12,10 @@ from fastapi.responses import RedirectResponse, Response
 from walletdesk.errors import DomainError, ValidationFailed
 from walletdesk.identity import service as identity
 from walletdesk.identity.models import User
+from walletdesk.money import parse_amount
 from walletdesk.payments import console, deposits, methods, service, withdrawals
 from walletdesk.payments.dispatch import gateway_of, send_after_commit
 from walletdesk.payments.models import METHOD_KINDS
-from walletdesk.payments.money import parse_amount
 from walletdesk.payments.settings import PaymentSettings
 from walletdesk.web.deps import Context, Ctx
 

@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from walletdesk.db import session_scope, utcnow
 from walletdesk.errors import Conflict, NotFound, ValidationFailed
+from walletdesk.money import check_currency
 from walletdesk.wallet import accounts, journal
 from walletdesk.wallet.accounts import lock_ids
-from walletdesk.wallet.currencies import check_currency
 from walletdesk.wallet.fastpath import LockedAccount
 from walletdesk.wallet.journal import PostedEntry, PostingRequest
 from walletdesk.wallet.models import ACCOUNTS as ACC

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import time as clock
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
@@ -17,11 +16,11 @@ from walletdesk.errors import Forbidden, ValidationFailed
 from walletdesk.identity import service as identity
 from walletdesk.identity.logins import mask_phone, normalize_phone
 from walletdesk.identity.models import User
+from walletdesk.money import check_currency, format_minor, parse_amount
 from walletdesk.risk import service as risk
 from walletdesk.risk.rules import Verdict
 from walletdesk.wallet import accounts, owed
 from walletdesk.wallet import service as wallet
-from walletdesk.wallet.currencies import check_currency, format_minor, minor_units
 from walletdesk.wallet.fees import FeeQuote, quote_fee
 from walletdesk.wallet.journal import insufficient
 from walletdesk.wallet.limits import LimitsLeft, check_limits
@@ -58,23 +57,6 @@ class TransferPreview:
     @property
     def total_minor(self) -> int:
         return self.amount_minor + self.quote.fee_minor
-
-
-def parse_amount(text: str, currency: str, *, field: str = "amount") -> int:
-    """`"12.5"` CNY → 1250 minor units; ValidationFailed on anything else (never floats)."""
-    digits = minor_units(currency)
-    try:
-        value = Decimal(str(text).strip().replace(",", ""))
-    except InvalidOperation:
-        value = Decimal(-1)
-    if not value.is_finite() or value <= 0 or value != value.quantize(Decimal(1).scaleb(-digits)):
-        raise ValidationFailed(
-            "Enter an amount above zero with at most {digits} decimals.", field=field, digits=digits
-        )
-    minor = int(value.scaleb(digits))
-    if minor > 10**15:
-        raise ValidationFailed("This amount is too large.", field=field)
-    return minor
 
 
 def mask_name(name: str) -> str:

@@ -14,11 +14,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from walletdesk.errors import DomainError, ValidationFailed
 from walletdesk.i18n import Translator
 from walletdesk.identity.models import User
+from walletdesk.money import MINOR_UNITS, format_minor, parse_amount
 from walletdesk.risk import service as risk
 from walletdesk.wallet import history, owed, transfers
 from walletdesk.wallet import service as wallet
 from walletdesk.wallet.api import csv_response
-from walletdesk.wallet.currencies import MINOR_UNITS, format_minor
 from walletdesk.wallet.fees import fee_waiver_in_force
 from walletdesk.wallet.qr import receive_qr_svg
 from walletdesk.wallet.reasons import reason_text
@@ -208,7 +208,7 @@ def receive(ctx: Context, currency: str = "CNY", amount: str = "") -> HTMLRespon
         currency = "CNY"
     if amount.strip():
         try:
-            amount_minor = transfers.parse_amount(amount, currency)
+            amount_minor = parse_amount(amount, currency)
         except ValidationFailed as exc:
             errors["amount"] = ctx._(exc.message, **exc.params)
     code = transfers.make_receive_code(
