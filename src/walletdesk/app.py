@@ -18,7 +18,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import text
 
-from walletdesk import __version__, jobs
+from walletdesk import __version__, jobs, money
 from walletdesk.config import Settings
 from walletdesk.db import make_engine, make_sessionmaker, session_scope
 from walletdesk.errors import DomainError
@@ -69,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     settings.ensure_dirs()
     settings.signing_key()
+    money.configure(max_amount_major=settings.max_amount_major)
     engine = make_engine(settings.db_url)
     factory = make_sessionmaker(engine, info={"settings": settings})
 

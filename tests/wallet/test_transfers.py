@@ -298,3 +298,26 @@ def test_an_idempotency_key_replayed_for_another_transfer_is_refused_with_409(ap
         assert wallet.balances(db, user_id=third_id) == {}
     same = client.post("/api/v1/wallet/transfer", json=body, headers=headers)
     assert same.status_code == 200 and same.json()["public_id"] == first.json()["public_id"]
+
+
+def test_the_transfer_form_refuses_a_decimal_comma_and_shows_full_width_digits_back(
+    app, client, people
+):
+    """Issue 8: "100,50" was sent as 10,050.00 CNY."""
+    set_user(app, people.customer, kyc_level="basic")
+    fund(app, people.customer, 100_000)
+    sign_in(client, people.customer)
+    comma = preview_form(client, phone="13900139000", amount="100,50")
+    assert comma.status_code == 422
+    assert "Use a dot for decimals in the amount: 100.50, not 100,50." in comma.text
+    wide = preview_form(client, phone="13900139000", amount="１００．５")
+    assert wide.status_code == 200, wide.text
+    assert 'value="100.5"' in wide.text and "100.50 CNY" in wide.text
+    for amount in ("1E+100", "9" * 30, "1e999999", "NaN", "1,0,0"):
+        api = client.post(
+            "/api/v1/wallet/transfer",
+            json={"phone": "13900139000", "amount": amount, "idempotency_key": "k" * 10},
+            headers=bearer(client, people.customer),
+        )
+        assert api.status_code == 422 and api.json()["error"]["field"] == "amount", api.text
+    assert available(app, people.customer) == 100_000

@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from walletdesk.errors import DomainError, ValidationFailed
 from walletdesk.identity import service as identity
 from walletdesk.identity.models import User
-from walletdesk.money import parse_amount
+from walletdesk.money import normalize_typed, parse_amount
 from walletdesk.payments import console, deposits, methods, service, withdrawals
 from walletdesk.payments.dispatch import gateway_of, send_after_commit
 from walletdesk.payments.models import METHOD_KINDS
@@ -24,6 +24,9 @@ router.include_router(console.router)
 
 
 def _render(ctx: Ctx, template: str, status_code: int = 200, **values: Any) -> Response:
+    typed = values.get("values")
+    if isinstance(typed, dict) and "amount" in typed:  # shown back as read: １００．５ → 100.5
+        values["values"] = {**typed, "amount": normalize_typed(typed["amount"])}
     return ctx.render(template, status_code=status_code, **values)
 
 

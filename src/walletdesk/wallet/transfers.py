@@ -178,8 +178,8 @@ def confirm_transfer(
     if not 8 <= len(key) <= 64:
         raise ValidationFailed("The request key is missing. Reload the page.", field="key")
     ledger_key = f"transfer:{sender_id}:{key}"
-    asked = dict(recipient_id=recipient_id, amount_minor=amount_minor, currency=currency)
-    done = _sent_with_key(db, sender_id=sender_id, key=key, **asked)
+    asked = {"recipient_id": recipient_id, "amount_minor": amount_minor, "currency": currency}
+    done = _sent_with_key(db, sender_id=sender_id, key=key, asked=asked)
     if done is not None:
         return done
     sender = identity.get_user(db, user_id=sender_id)
@@ -205,7 +205,7 @@ def confirm_transfer(
         kind="transfer",
     )
     if entry.replayed:  # a double submit that raced the first one past the check above
-        done = _sent_with_key(db, sender_id=sender_id, key=key, **asked)
+        done = _sent_with_key(db, sender_id=sender_id, key=key, asked=asked)
         if done is not None:
             return done
     out = record_transaction(
@@ -254,14 +254,12 @@ def _hold_or_stop(
     nothing moves and the transfer fails. Either way risk control opens the case."""
     # Under the sender's account lock, so that a racing double submit finds this one.
     accounts.lock_named(db, customers=[sender_id], systems=[], currency=preview.currency)
-    done = _sent_with_key(
-        db,
-        sender_id=sender_id,
-        key=key,
-        recipient_id=recipient.id,
-        amount_minor=preview.amount_minor,
-        currency=preview.currency,
-    )
+    asked = {
+        "recipient_id": recipient.id,
+        "amount_minor": preview.amount_minor,
+        "currency": preview.currency,
+    }
+    done = _sent_with_key(db, sender_id=sender_id, key=key, asked=asked)
     if done is not None:
         return done
     out = record_transaction(
@@ -299,17 +297,20 @@ def _hold_or_stop(
 
 
 def _sent_with_key(
-    db: Session, *, sender_id: int, key: str, recipient_id: int, amount_minor: int, currency: str
+    db: Session, *, sender_id: int, key: str, asked: dict[str, object]
 ) -> WalletTransaction | None:
-    """The transfer first sent under this key; Conflict (409) if it went to someone else, or
-    for another amount or currency."""
+    """The transfer first sent under this key; Conflict (409) if `asked` (recipient_id,
+    amount_minor, currency) differs from it: the key was reused for another transfer."""
     done = sent_under_key(
         db, user_id=sender_id, kind="transfer_out", reference_type="transfer_key", key=key
     )
     if done is None:
         return None
     return check_replay(
-        done, counterparty_user_id=recipient_id, amount_minor=amount_minor, currency=currency
+        done,
+        counterparty_user_id=asked["recipient_id"],
+        amount_minor=asked["amount_minor"],
+        currency=asked["currency"],
     )
 
 

@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from walletdesk.errors import DomainError, ValidationFailed
 from walletdesk.i18n import Translator
 from walletdesk.identity.models import User
-from walletdesk.money import MINOR_UNITS, format_minor, parse_amount
+from walletdesk.money import MINOR_UNITS, format_minor, normalize_typed, parse_amount
 from walletdesk.risk import service as risk
 from walletdesk.wallet import history, owed, transfers
 from walletdesk.wallet import service as wallet
@@ -229,7 +229,9 @@ def receive(ctx: Context, currency: str = "CNY", amount: str = "") -> HTMLRespon
 
 
 def _typed(form: dict[str, Any]) -> dict[str, str]:
-    return {name: str(form.get(name) or "").strip()[:400] for name in TRANSFER_FIELDS}
+    typed = {name: str(form.get(name) or "").strip()[:400] for name in TRANSFER_FIELDS}
+    typed["amount"] = normalize_typed(typed["amount"])  # shown back as read: １００ → 100
+    return typed
 
 
 def _target(ctx: Ctx, typed: dict[str, str]) -> transfers.Target:
