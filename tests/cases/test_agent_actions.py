@@ -244,6 +244,7 @@ def test_the_queue_shows_why_a_decision_was_refused(app, client, people):
 def test_compensation_refuses_an_amount_it_could_misread(app, client, people, amount, message):
     """Issue 8: "100,50" asked for 10,050.00 CNY of compensation."""
     case_id = make_case(app, people.customer)
+    paid_withdrawal(app, people.customer)  # a wallet: the panel offers compensation
     sign_in(client, people.supervisor)
     asked = _post(
         client,
