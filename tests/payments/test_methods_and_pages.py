@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import MetaData, select
 
-from tests.conftest import csrf_of, sign_in
+from tests.conftest import bearer, csrf_of, sign_in
 from tests.payments.conftest import available, tx_status, wait_for
 from walletdesk.payments.methods import mask_card
 from walletdesk.safety.service import luhn_valid
@@ -145,12 +145,14 @@ def test_a_decimal_comma_is_refused_and_full_width_digits_are_shown_back(
 
 @pytest.mark.parametrize("amount", ["1E+100", "9" * 30, "1e999999", "NaN", "Infinity", "100,50"])
 def test_the_payments_api_refuses_amounts_it_could_misread_with_a_422(app, client, people, amount):
-    sign_in(client, people.customer)
+    headers = bearer(client, people.customer)
     for path, body in (
         ("/api/v1/payments/deposits", {"method": "payment_app"}),
         ("/api/v1/payments/withdrawals", {"payment_method_id": 1}),
     ):
-        response = client.post(path, json={**body, "amount": amount, "currency": "CNY"})
+        response = client.post(
+            path, json={**body, "amount": amount, "currency": "CNY"}, headers=headers
+        )
         assert response.status_code == 422, response.text
         assert response.json()["error"]["field"] == "amount"
 
