@@ -1,7 +1,10 @@
 """Ledger throughput on PostgreSQL: transfers per second through walletdesk.wallet.service with
 1, 8 and 32 concurrent clients (threads spread over one process per core, as a deployment spreads
 requests over worker processes) over hot (4) and cold (2,000) accounts, each against a baseline of
-bare SQL doing the same writes (guarded balance updates, entry, postings) in the same run.
+bare SQL doing the same writes (guarded balance updates, entry, postings) in the same run; and
+deposits from 32 clients for distinct customers (every one through the same payment method's
+clearing account) against the cold transfers with 32 clients of the same run: a deposit must
+not queue on the system account's row.
 
 Run from the project root: `.venv/bin/python bench/ledger_bench.py`. It creates a database of
 its own, migrates it, and drops it at the end; every configuration runs for a bounded time.
@@ -35,6 +38,7 @@ SECONDS = float(os.environ.get("LEDGER_BENCH_SECONDS", "3"))  # measured, per co
 ROUNDS = 3  # slices each of service and baseline, alternating, sharing SECONDS
 WARMUP = 0.3  # seconds run before each slice is measured (statements prepared, caches warm)
 CLIENTS = (1, 8, 32)
+DEPOSIT_CLIENTS = 32  # deposits for as many distinct customers, beside the cold transfers
 # Client processes (threads spread over them), like a deployment's worker processes.
 PROCESSES = int(os.environ.get("LEDGER_BENCH_PROCESSES", str(os.cpu_count() or 1)))
 SHAPES = {"hot": 4, "cold": 2_000}  # accounts the transfers pick from
@@ -117,7 +121,7 @@ def measure(clients: int, kind: str, url: str, accounts: list[tuple[int, int]], 
     children = [
         context.Process(
             target=_client_process,
-            args=(kind, url, accounts, f"{tag}-p{i}", share, barrier, results),
+            args=(kind, url, accounts, f"{tag}-p{i}", share, sum(shares[:i]), barrier, results),
         )
         for i, share in enumerate(shares)
     ]
@@ -139,23 +143,26 @@ def _client_process(
     accounts: list[tuple[int, int]],
     tag: str,
     clients: int,
+    first: int,
     barrier: Any,
     results: Any,
 ) -> None:
-    """One process's share of the clients: its own connections, threads started together with
-    every other process's at the shared barrier; puts its count (or the first error)."""
+    """One process's share of the clients (numbered from `first` over all processes): its own
+    connections, threads started together with every other process's at the shared barrier;
+    puts its count (or the first error)."""
     conns: list[psycopg.Connection] = []
     engine = None
-    if kind == "service":
+    if kind in ("service", "deposits"):
         engine = create_engine(url, pool_size=clients, max_overflow=0)
         warm = [engine.connect() for _ in range(clients)]  # the pool holds one per client
         for opened in warm:
             opened.close()
-        make = service_worker(make_sessionmaker(engine), accounts, tag)
+        worker = service_worker if kind == "service" else deposit_worker
+        make = worker(make_sessionmaker(engine), accounts, tag)
     else:
         dsn = url.replace("postgresql+psycopg://", "postgresql://")
         make = baseline_worker(dsn, accounts, tag, conns)
-    workers = [make(i) for i in range(clients)]
+    workers = [make(first + i) for i in range(clients)]
     counts = [0] * clients
     errors: list[BaseException] = []
 
@@ -212,6 +219,37 @@ def service_worker(
     return make
 
 
+def deposit_worker(
+    factory, accounts: list[tuple[int, int]], tag: str
+) -> Callable[[int], Callable[[], None]]:
+    """Client `index` deposits for its own customer, by bank card: all of them through the
+    clearing:bank_card system account."""
+
+    def make(index: int) -> Callable[[], None]:
+        rng = random.Random(f"{tag}-{index}")
+        serial = iter(range(10**9))
+        customer, _ = accounts[index % len(accounts)]
+
+        def one() -> None:
+            key = f"{tag}-{index}-{next(serial)}"
+
+            def work(db: Session) -> None:
+                wallet.post_deposit(
+                    db,
+                    user_id=customer,
+                    method="bank_card",
+                    amount_minor=rng.randint(1, 10_000),
+                    currency="CNY",
+                    idempotency_key=key,
+                )
+
+            wallet.run_in_transaction(factory, work)
+
+        return one
+
+    return make
+
+
 def baseline_worker(dsn: str, accounts: list[tuple[int, int]], tag: str, conns: list):
     def make(index: int) -> Callable[[], None]:
         rng = random.Random(f"{tag}-{index}")
@@ -254,19 +292,26 @@ def baseline_worker(dsn: str, accounts: list[tuple[int, int]], tag: str, conns: 
     return make
 
 
-def compare(url: str, clients: int, shape: str, accounts: list[tuple[int, int]]) -> str:
+def compare(
+    url: str, clients: int, shape: str, accounts: list[tuple[int, int]]
+) -> tuple[str, float, float]:
     """Service and bare SQL in alternating slices, so that load from elsewhere on the machine
-    falls on both alike; one BENCH line."""
-    service = base = 0.0
+    falls on both alike; one BENCH line, and the deposits per second of the same slices when
+    `shape` is cold with 32 clients (0 otherwise)."""
+    service = base = deposits = 0.0
+    with_deposits = clients == DEPOSIT_CLIENTS and shape == "cold"
     for slice_ in range(ROUNDS):
         tag = f"c{clients}-{shape}-{slice_}"
         service += measure(clients, "service", url, accounts, "svc" + tag)
         base += measure(clients, "baseline", url, accounts, "sql" + tag)
-    service, base = service / ROUNDS, base / ROUNDS
-    return (
+        if with_deposits:
+            deposits += measure(clients, "deposits", url, accounts, "dep" + tag)
+    service, base, deposits = service / ROUNDS, base / ROUNDS, deposits / ROUNDS
+    line = (
         f"BENCH ledger_transfers_c{clients}_{shape} {service:.0f} transfers/s"
         f" baseline={base:.0f} ratio={service / base:.2f}"
     )
+    return line, service, deposits
 
 
 def main() -> int:
@@ -276,7 +321,14 @@ def main() -> int:
         people = seed(url)
         for clients in CLIENTS:
             for shape, accounts in people.items():
-                print(compare(url, clients, shape, accounts), flush=True)
+                line, transfers, deposits = compare(url, clients, shape, accounts)
+                print(line, flush=True)
+                if deposits:
+                    print(
+                        f"BENCH ledger_deposits_c{clients} {deposits:.0f} tx/s"
+                        f" baseline={transfers:.0f} ratio={deposits / transfers:.2f}",
+                        flush=True,
+                    )
         engine = create_engine(url)
         with session_scope(make_sessionmaker(engine)) as db:
             report = verify_ledger(db)

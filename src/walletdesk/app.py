@@ -22,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from walletdesk import __version__, jobs
+from walletdesk import __version__, jobs, money
 from walletdesk.config import Settings
 from walletdesk.db import (
     make_engine,
@@ -34,9 +34,9 @@ from walletdesk.db import (
 from walletdesk.errors import DomainError, RateLimited, TooLarge
 from walletdesk.i18n import N_, Translator, catalog, gettext
 from walletdesk.identity.present import local_time
+from walletdesk.money import format_minor
 from walletdesk.ratelimit import make_limiter
 from walletdesk.safety.accesslog import install_access_log_filter
-from walletdesk.wallet.currencies import format_minor
 from walletdesk.wallet.history import status_label
 from walletdesk.wallet.reasons import reason_text
 from walletdesk.wallet.steps import step_note, step_text
@@ -88,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     deps.trusted_networks(settings.trusted_proxies)  # a mistyped proxy address fails here
     catalog("zh")  # read once now: error handlers translate on the event loop
     install_access_log_filter()
+    money.configure(max_amount_major=settings.max_amount_major)
     engine = make_engine(settings.db_url)
     probe = make_probe_engine(settings.db_url)
     factory = make_sessionmaker(engine, info={"settings": settings})

@@ -69,6 +69,8 @@ class Settings(BaseSettings):
     payments_http_timeout_seconds: float = 10.0
     payments_webhook_max_age_seconds: int = 300
     withdrawal_review_threshold_cny: int = 50_000  # CNY-equivalent, major units
+    # The largest amount anyone may type, in major units of any currency (walletdesk.money).
+    max_amount_major: int = Field(default=1_000_000_000, gt=0)
     payments_cny_rates: dict[str, str] = Field(
         default_factory=lambda: {
             "CNY": "1",

@@ -237,6 +237,31 @@ def test_the_queue_shows_why_a_decision_was_refused(app, client, people):
     assert "Admin Z approved: Pay compensation" in _timeline(app, case_id)
 
 
+@pytest.mark.parametrize(
+    ("amount", "message"),
+    [
+        ("100,50", "Use a dot for decimals in the amount: 100.50, not 100,50."),
+        ("1,0,0", "A comma in the amount may only separate thousands, e.g. 1,000.50."),
+        ("1E+100", "Enter the amount as a number, e.g. 100.50."),
+    ],
+)
+def test_compensation_refuses_an_amount_it_could_misread(app, client, people, amount, message):
+    """Issue 8: "100,50" asked for 10,050.00 CNY of compensation."""
+    case_id = make_case(app, people.customer)
+    paid_withdrawal(app, people.customer)  # a wallet: the panel offers compensation
+    sign_in(client, people.supervisor)
+    asked = _post(
+        client,
+        f"/console/cases/{case_id}/compensation",
+        amount=amount,
+        currency="CNY",
+        reason="Two-day outage",
+    )
+    assert asked.status_code == 422 and message in asked.text
+    with session_scope(app.state.sessionmaker) as db:
+        assert db.scalar(select(Approval.id)) is None
+
+
 def test_a_customer_cannot_ask_for_money(app, client, people):
     case_id = make_case(app, people.customer)
     withdrawal = paid_withdrawal(app, people.customer)

@@ -14,9 +14,9 @@ from tests.cases.conftest import REQUIRED, case_form, case_id_of, submit_case
 from tests.cases.test_customer_panel import _fail, declined_deposit
 from tests.conftest import csrf_of, sign_in
 from walletdesk.cases.categories import CATEGORIES, FIELDS
-from walletdesk.cases.validation import parse_amount
 from walletdesk.db import session_scope
 from walletdesk.errors import ValidationFailed
+from walletdesk.money import parse_amount
 from walletdesk.wallet.transactions import WalletTransaction
 
 
@@ -134,7 +134,11 @@ def test_errors_are_in_the_users_language_and_keep_the_input(client, people):
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
-        ({"amount": "100,50"}, "Enter the amount as a number, e.g. 100.50."),
+        ({"amount": "100,50"}, "Use a dot for decimals in the amount: 100.50, not 100,50."),
+        ({"amount": "1,0,0"}, "A comma in the amount may only separate thousands, e.g. 1,000.50."),
+        ({"amount": "١٠٠"}, "Type the amount with the digits 0 to 9."),
+        ({"amount": "1E+100"}, "Enter the amount as a number, e.g. 100.50."),
+        ({"amount": "9" * 30}, "This amount is too large."),
         ({"amount": "1.234"}, "CNY amounts have at most 2 decimal places."),
         ({"amount": "0"}, "The amount must be greater than zero."),
         ({"currency": "EUR"}, "Choose a currency."),

@@ -347,8 +347,7 @@ def test_a_chargeback_of_spent_money_is_owed_and_freezes_the_account(
     assert available(app, people.customer) == 0
     with session_scope(app.state.sessionmaker) as s:
         assert verify_ledger(s).problems == []
-        suspense = wallet.system_account(s, code="suspense", currency="CNY")
-        assert suspense.balance_minor == -25_000
+        assert wallet.system_balance(s, code="suspense", currency="CNY") == -25_000
         (freeze,) = risk.active_freezes(s, user_id=people.customer.id)
         assert freeze.rule == "chargeback_owed" and freeze.case_id is not None
     sign_in(client, people.customer)
@@ -390,7 +389,7 @@ def test_a_chargeback_of_spent_money_is_owed_and_freezes_the_account(
     assert available(app, people.customer) == 5_000  # 200.00 in, 150.00 of it repaid
     with session_scope(app.state.sessionmaker) as s:
         assert not risk.is_frozen(s, user_id=people.customer.id)
-        assert wallet.system_account(s, code="suspense", currency="CNY").balance_minor == 0
+        assert wallet.system_balance(s, code="suspense", currency="CNY") == 0
         assert verify_ledger(s).problems == []
     sign_in(client, people.customer)
     assert "Owed after a chargeback" not in client.get("/wallet?lang=en").text
@@ -400,3 +399,25 @@ def test_a_chargeback_of_spent_money_is_owed_and_freezes_the_account(
     sign_in(client, people.agent)
     case = client.get(f"/console/cases/{case_id}?lang=en").text
     assert "System lifted the freeze, its cause is settled: Money owed after a chargeback" in case
+
+
+def test_a_deposit_key_sent_again_returns_the_first_and_refuses_another_amount(
+    app, client, people, sandbox, live
+):
+    headers = {**bearer(client, people.customer), "Idempotency-Key": "dep-key-0001"}
+    method_id = _card(client, headers)
+    first = _deposit(client, headers, "100.00", method_id)
+    again = _deposit(client, headers, "100.00", method_id)
+    assert again["public_id"] == first["public_id"]
+    other = client.post(
+        "/api/v1/payments/deposits",
+        json={"method": "bank_card", "amount": "200.00", "payment_method_id": method_id},
+        headers=headers,
+    )
+    assert other.status_code == 409, other.text
+    assert other.json()["error"]["field"] == "idempotency_key"
+    assert _final(app, first["public_id"]) == "succeeded"
+    assert available(app, people.customer) == 10_000  # credited once
+    with session_scope(app.state.sessionmaker) as s:
+        kinds = s.scalars(select(WalletTransaction.kind)).all()
+        assert kinds == ["deposit"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import MetaData, select
 
-from tests.conftest import csrf_of, sign_in
+from tests.conftest import bearer, csrf_of, sign_in
 from tests.payments.conftest import available, tx_status, wait_for
 from walletdesk.payments.methods import mask_card
 from walletdesk.safety.service import luhn_valid
@@ -123,7 +123,38 @@ def test_bad_amount_keeps_the_input(app, client, people, sandbox, live):
     )
     assert response.status_code == 422
     assert 'value="12.345"' in response.text
-    assert "Enter an amount such as 100.00." in response.text
+    assert "CNY amounts have at most 2 decimal places." in response.text
+
+
+def test_a_decimal_comma_is_refused_and_full_width_digits_are_shown_back(
+    app, client, people, sandbox, live
+):
+    """Issue 8: "100,50" was read as 10,050.00 CNY; "1,0,0" as 100."""
+    sign_in(client, people.customer)
+    form = {"csrf_token": csrf_of(client), "method": "payment_app"}
+    comma = client.post("/wallet/deposit?lang=en", data={**form, "amount": "100,50"})
+    assert comma.status_code == 422
+    assert "Use a dot for decimals in the amount: 100.50, not 100,50." in comma.text
+    scattered = client.post("/wallet/deposit?lang=en", data={**form, "amount": "1,0,0"})
+    assert scattered.status_code == 422 and "only separate thousands" in scattered.text
+    wide = client.post("/wallet/deposit?lang=en", data={**form, "amount": "１，０００．５"})
+    assert wide.status_code == 200, wide.text
+    assert 'value="1,000.5"' in wide.text and "1000.50 CNY" in wide.text
+    assert available(app, people.customer) == 0
+
+
+@pytest.mark.parametrize("amount", ["1E+100", "9" * 30, "1e999999", "NaN", "Infinity", "100,50"])
+def test_the_payments_api_refuses_amounts_it_could_misread_with_a_422(app, client, people, amount):
+    headers = bearer(client, people.customer)
+    for path, body in (
+        ("/api/v1/payments/deposits", {"method": "payment_app"}),
+        ("/api/v1/payments/withdrawals", {"payment_method_id": 1}),
+    ):
+        response = client.post(
+            path, json={**body, "amount": amount, "currency": "CNY"}, headers=headers
+        )
+        assert response.status_code == 422, response.text
+        assert response.json()["error"]["field"] == "amount"
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])

@@ -70,8 +70,8 @@ def test_small_withdrawal_is_paid_without_review(app, client, people, sandbox, l
     assert _held(app, people) == 0
     with session_scope(app.state.sessionmaker) as s:
         assert verify_ledger(s).problems == []
-        clearing = wallet.system_account(s, code="clearing:bank_card", currency="CNY")
-        assert clearing.balance_minor == -1_000_000 + 30_000  # funded by card, paid back out
+        clearing = wallet.system_balance(s, code="clearing:bank_card", currency="CNY")
+        assert clearing == -1_000_000 + 30_000  # funded by card, paid back out
 
 
 def test_large_withdrawal_waits_for_a_supervisor(app, client, people, sandbox, live):
@@ -175,3 +175,19 @@ def test_the_fourth_domestic_withdrawal_of_the_month_pays_the_scheduled_fee(
     fees = [_withdraw(client, headers, method_id, "1000.00").json()["fee_minor"] for _ in range(4)]
     assert fees[:3] == [0, 0, 0]
     assert fees[3] == 200  # 0.1% of 1,000 CNY is 1 CNY, under the 2 CNY minimum
+
+
+def test_a_withdrawal_key_sent_again_returns_the_first_and_refuses_another_amount(
+    app, client, people, sandbox, live
+):
+    headers, method_id = _setup(app, client, people, 1_000_000)
+    headers = {**headers, "Idempotency-Key": "wd-key-0001"}
+    first = _withdraw(client, headers, method_id, "300.00")
+    again = _withdraw(client, headers, method_id, "300.00")
+    assert first.status_code == again.status_code == 201, again.text
+    assert again.json()["public_id"] == first.json()["public_id"]
+    other = _withdraw(client, headers, method_id, "301.00")
+    assert other.status_code == 409, other.text
+    assert other.json()["error"]["field"] == "idempotency_key"
+    wait_for(lambda: tx_status(app, first.json()["public_id"]) == "succeeded")
+    assert available(app, people.customer) == 1_000_000 - 30_000  # paid once

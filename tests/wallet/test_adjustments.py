@@ -87,8 +87,8 @@ def _decide(app, staff, approval_id: int, approve: bool = True, note: str = "") 
 def _money(app, customer) -> tuple[int, int]:
     """(customer's CNY balance, fee income's CNY balance)."""
     with session_scope(app.state.sessionmaker) as db:
-        income = wallet.system_account(db, code="fee_income", currency="CNY")
-        return wallet.balances(db, user_id=customer.id)["CNY"].total_minor, income.balance_minor
+        income = wallet.system_balance(db, code="fee_income", currency="CNY")
+        return wallet.balances(db, user_id=customer.id)["CNY"].total_minor, income
 
 
 def test_an_approved_fee_refund_moves_exactly_the_amount_once(app, client, people):
@@ -249,8 +249,8 @@ def test_compensation_comes_from_the_expense_account_in_the_customers_currency(a
     before = _money(app, people.customer)
     _decide(app, people.supervisor, approval_id)
     with session_scope(app.state.sessionmaker) as db:
-        expense = wallet.system_account(db, code="compensation_expense", currency="CNY")
-        assert expense.balance_minor == -2_000
+        expense = wallet.system_balance(db, code="compensation_expense", currency="CNY")
+        assert expense == -2_000
         assert wallet.balances(db, user_id=people.customer.id)["CNY"].total_minor == (
             before[0] + 2_000
         )

@@ -180,3 +180,48 @@ def test_a_deadlock_is_retried_until_both_transactions_commit(factory):
 
     assert race(2, crossing) == ["committed", "committed"]
     assert len(attempts) == 3  # PostgreSQL broke the deadlock once; the loser ran again
+
+
+@postgres_only
+def test_deposits_and_fees_of_different_customers_do_not_queue_on_a_system_account(factory):
+    """Issue 8: every deposit locked its clearing account's one row (and every fee the fee
+    income row) until commit, so all customers' deposits queued on it. A second customer's
+    deposit and transfer fee must not wait for a first one that has not committed yet."""
+    first, second, third = make_customers(factory, 3)
+    fund(factory, second, 10_000)
+    with session_scope(factory) as open_db:
+        wallet.post_deposit(
+            open_db,
+            user_id=first,
+            method="bank_card",
+            amount_minor=100,
+            currency="CNY",
+            idempotency_key="open-deposit",
+        )
+        wallet.post_fee(
+            open_db, user_id=first, amount_minor=1, currency="CNY", idempotency_key="open-fee"
+        )
+        # Still open, holding its locks: the others must not wait for it.
+        with session_scope(factory) as db:
+            db.execute(text("SET LOCAL lock_timeout = '2s'"))
+            wallet.post_deposit(
+                db,
+                user_id=second,
+                method="bank_card",
+                amount_minor=100,
+                currency="CNY",
+                idempotency_key="other-deposit",
+            )
+            wallet.post_transfer(
+                db,
+                from_user_id=second,
+                to_user_id=third,
+                amount_minor=100,
+                fee_minor=5,
+                currency="CNY",
+                idempotency_key="other-transfer",
+            )
+    with session_scope(factory) as db:
+        assert wallet.system_balance(db, code="clearing:bank_card", currency="CNY") == -10_200
+        assert wallet.system_balance(db, code="fee_income", currency="CNY") == 6
+        assert verify_ledger(db).ok

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from walletdesk.errors import ValidationFailed
-from walletdesk.wallet.currencies import (
+from walletdesk.money import (
     ISO_CURRENCIES,
     MINOR_UNITS,
     check_currency,

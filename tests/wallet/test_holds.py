@@ -81,9 +81,9 @@ def test_capture_posts_the_withdrawal_with_its_fee(factory):
     with session_scope(factory) as db:
         shown = wallet.balances(db, user_id=alice)["CNY"]
         assert (shown.total_minor, shown.held_minor) == (400, 0)
-        clearing = wallet.system_account(db, code="clearing:bank_card", currency="CNY")
-        fees = wallet.system_account(db, code="fee_income", currency="CNY")
-        assert (clearing.balance_minor, fees.balance_minor) == (-1_000 + 580, 20)
+        clearing = wallet.system_balance(db, code="clearing:bank_card", currency="CNY")
+        fees = wallet.system_balance(db, code="fee_income", currency="CNY")
+        assert (clearing, fees) == (-1_000 + 580, 20)
         assert verify_ledger(db).ok
         with pytest.raises(Conflict):
             wallet.capture_hold(

@@ -67,8 +67,8 @@ def _ledger(app, customer) -> tuple[int, int, int]:
         assert verify_ledger(db).problems == []
         return (
             wallet.balances(db, user_id=customer.id)["CNY"].total_minor,
-            wallet.system_account(db, code="suspense", currency="CNY").balance_minor,
-            wallet.system_account(db, code="chargeback_loss", currency="CNY").balance_minor,
+            wallet.system_balance(db, code="suspense", currency="CNY"),
+            wallet.system_balance(db, code="chargeback_loss", currency="CNY"),
         )
 
 

@@ -41,9 +41,9 @@ def test_deposit_and_transfer_move_money_and_the_books_balance(factory):
     assert available(factory, alice) == 7_400
     assert available(factory, bob) == 2_500
     with session_scope(factory) as db:
-        fees = wallet.system_account(db, code="fee_income", currency="CNY")
-        clearing = wallet.system_account(db, code="clearing:bank_card", currency="CNY")
-        assert (fees.balance_minor, clearing.balance_minor) == (100, -10_000)
+        fees = wallet.system_balance(db, code="fee_income", currency="CNY")
+        clearing = wallet.system_balance(db, code="clearing:bank_card", currency="CNY")
+        assert (fees, clearing) == (100, -10_000)
         stored = db.get(JournalEntry, entry.id)
         assert (stored.reference_type, stored.reference_id, stored.memo) == ("case", "42", "rent")
         assert stored.created_at.tzinfo is not None
@@ -268,9 +268,9 @@ def test_a_reversal_refunds_the_fee_leaves_holds_alone_and_books_the_rest_as_owe
         assert owed == 6_940
         account = wallet.customer_account(db, user_id=alice, currency="CNY")
         assert (account.balance_minor, account.held_minor) == (7_000, 7_000)
-        suspense = wallet.system_account(db, code="suspense", currency="CNY")
-        clearing = wallet.system_account(db, code="clearing:bank_card", currency="CNY")
-        fees = wallet.system_account(db, code="fee_income", currency="CNY")
-        assert (suspense.balance_minor, clearing.balance_minor) == (-6_940, 0)
-        assert fees.balance_minor == -60
+        suspense = wallet.system_balance(db, code="suspense", currency="CNY")
+        clearing = wallet.system_balance(db, code="clearing:bank_card", currency="CNY")
+        fees = wallet.system_balance(db, code="fee_income", currency="CNY")
+        assert (suspense, clearing) == (-6_940, 0)
+        assert fees == -60
         assert verify_ledger(db).ok

@@ -23,8 +23,16 @@ def test_the_demo_customer_has_a_verified_wallet_with_history_seeded_once(app):
     with session_scope(app.state.sessionmaker) as db:
         customer = identity.find_by_login(db, "+8613800138000")
         assert customer is not None and customer.kyc_level == "basic"
-        # 2,000 + 300 deposited, 800 withdrawn with a 2.00 fee.
-        assert wallet.balances(db, user_id=customer.id)["CNY"].available_minor == 149_800
+        # 2,000 + 300 deposited, 800 withdrawn: free, as the schedule's first three
+        # domestic withdrawals of a month are (issue 8: it was charged 2.00).
+        assert wallet.balances(db, user_id=customer.id)["CNY"].available_minor == 150_000
+        paid = db.scalars(
+            select(WalletTransaction).where(
+                WalletTransaction.user_id == customer.id, WalletTransaction.kind == "withdrawal"
+            )
+        ).one()
+        assert paid.fee_minor == 0
+        assert paid.details["fee_offer"] == "free-domestic-withdrawals"
         rows = db.execute(
             select(WalletTransaction.status, WalletTransaction.failure_code, func.count())
             .where(WalletTransaction.user_id == customer.id)

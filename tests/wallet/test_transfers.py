@@ -10,8 +10,9 @@ import uuid
 import yaml
 from sqlalchemy import select, update
 
-from tests.conftest import bearer, csrf_of, sign_in, stepped_up
+from tests.conftest import PASSWORD, bearer, csrf_of, sign_in, stepped_up
 from walletdesk.db import session_scope, utcnow
+from walletdesk.identity import service as identity
 from walletdesk.identity.models import User
 from walletdesk.wallet import service as wallet
 from walletdesk.wallet import transfers
@@ -137,7 +138,7 @@ def test_refusals_say_why_and_pay_nothing(app, client, people):
         ({"phone": "13700137000", "amount": "1"}, "There is no wallet with this number."),
         ({"phone": people.agent.email or "x", "amount": "1"}, "Enter a valid phone number."),
         ({"phone": "13900139000", "amount": "600"}, "Insufficient available balance"),
-        ({"phone": "13900139000", "amount": "abc"}, "Enter an amount above zero"),
+        ({"phone": "13900139000", "amount": "abc"}, "Enter the amount as a number, e.g. 100.50."),
         ({"phone": "13900139000", "amount": "1000.01"}, "The most you can send in one payment"),
     ]
     for fields, message in cases:
@@ -277,3 +278,54 @@ def test_api_transfer_with_the_same_idempotency_key_header_pays_once(app, client
     assert missing.status_code == 422 and available(app, people.customer) == 7_000
     listed = client.get("/api/v1/wallet/transactions", headers=headers).json()
     assert [t["kind"] for t in listed["items"]] == ["transfer_out"]
+
+
+def test_an_idempotency_key_replayed_for_another_transfer_is_refused_with_409(app, client, people):
+    fund(app, people.customer, 10_000)
+    fund(app, people.customer, 10_000, currency="USD")
+    with session_scope(app.state.sessionmaker) as db:
+        third = identity.create_user(
+            db, role="customer", phone="13700137000", password=PASSWORD, display_name="王五"
+        )
+        third_id = third.id
+    headers = {**bearer(client, people.customer), "Idempotency-Key": "key-" + uuid.uuid4().hex}
+    body = {"phone": "139 0013 9000", "amount": "30", "currency": "CNY"}
+    first = client.post("/api/v1/wallet/transfer", json=body, headers=headers)
+    assert first.status_code == 200, first.text
+    for changed in ({"amount": "31"}, {"phone": "13700137000"}, {"currency": "USD"}):
+        again = client.post("/api/v1/wallet/transfer", json={**body, **changed}, headers=headers)
+        assert again.status_code == 409, (changed, again.text)
+        error = again.json()["error"]
+        assert "金额、收款人、币种或方式不同" in error["message"]
+        assert error["field"] == "idempotency_key"
+    assert available(app, people.customer) == 7_000
+    assert available(app, people.customer, "USD") == 10_000
+    with session_scope(app.state.sessionmaker) as db:
+        assert wallet.balances(db, user_id=third_id) == {}
+    same = client.post("/api/v1/wallet/transfer", json=body, headers=headers)
+    assert same.status_code == 200 and same.json()["public_id"] == first.json()["public_id"]
+
+
+def test_the_transfer_form_refuses_a_decimal_comma_and_shows_full_width_digits_back(
+    app, client, people
+):
+    """Issue 8: "100,50" was sent as 10,050.00 CNY."""
+    set_user(app, people.customer, kyc_level="basic")
+    fund(app, people.customer, 100_000)
+    sign_in(client, people.customer)
+    comma = preview_form(client, phone="13900139000", amount="100,50")
+    assert comma.status_code == 422
+    assert "Use a dot for decimals in the amount: 100.50, not 100,50." in comma.text
+    wide = preview_form(client, phone="13900139000", amount="１００．５")
+    assert wide.status_code == 200, wide.text
+    assert 'value="100.5"' in wide.text and "100.50 CNY" in wide.text
+    client.cookies.clear()  # the API by bearer token, without the page's session
+    headers = bearer(client, people.customer)
+    for amount in ("1E+100", "9" * 30, "1e999999", "NaN", "1,0,0"):
+        api = client.post(
+            "/api/v1/wallet/transfer",
+            json={"phone": "13900139000", "amount": amount, "idempotency_key": "k" * 10},
+            headers=headers,
+        )
+        assert api.status_code == 422 and api.json()["error"]["field"] == "amount", api.text
+    assert available(app, people.customer) == 100_000

@@ -127,7 +127,7 @@ def test_transfer_and_receive_pages_render(client, people, money):
     receive = client.get("/wallet/receive?lang=en&amount=5")
     assert "<svg" in receive.text and "Amount: 5.00 CNY" in receive.text
     bad = client.get("/wallet/receive?lang=en&amount=-1")
-    assert bad.status_code == 200 and "Enter an amount above zero" in bad.text
+    assert bad.status_code == 200 and "Enter the amount as a number, e.g. 100.50." in bad.text
 
 
 def test_pages_are_for_signed_in_customers(client, people):

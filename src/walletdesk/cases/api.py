@@ -28,9 +28,9 @@ from walletdesk.cases.schemas import (
     MessageOut,
     Person,
 )
-from walletdesk.cases.validation import format_amount
 from walletdesk.identity.logins import mask_phone
 from walletdesk.identity.models import User
+from walletdesk.money import Money
 from walletdesk.web.deps import Context, Ctx, Id
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
@@ -211,7 +211,7 @@ def _summary(case: Case) -> CaseSummary:
 def _case_out(case: Case) -> CaseOut:
     amount = None
     if case.amount_minor is not None and case.currency:
-        amount = format_amount(case.amount_minor, case.currency)
+        amount = Money(case.amount_minor, case.currency).shown("en")
     return CaseOut(
         **_summary(case).model_dump(),
         description=case.description,

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 
 from walletdesk.errors import ValidationFailed
 
-# Minor units per currency; amounts are stored as integers of these units.
-CURRENCIES: dict[str, int] = {"CNY": 2, "USD": 2, "USDT": 6}
+# The currencies a case's amount may be in (their decimals: walletdesk.money's one table).
+CURRENCIES: tuple[str, ...] = ("CNY", "USD", "USDT")
 
 
 @dataclass(frozen=True)

@@ -21,9 +21,9 @@ from walletdesk.errors import DomainError
 from walletdesk.identity import staff_actions
 from walletdesk.identity.models import User
 from walletdesk.identity.permissions import require_permission
+from walletdesk.money import parse_amount
 from walletdesk.payments import stuck
 from walletdesk.payments.dispatch import gateway_of
-from walletdesk.payments.money import parse_amount
 from walletdesk.risk import service as risk
 from walletdesk.wallet import adjustments, history, owed
 from walletdesk.web.deps import Context, Id

@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 from walletdesk.cases.categories import CATEGORIES, FIELDS
 from walletdesk.cases.models import Case, CaseEvent
 from walletdesk.cases.states import CUSTOMER_STATUS_LABELS, PRIORITY_LABELS, STATUS_LABELS
-from walletdesk.cases.validation import format_amount
 from walletdesk.i18n import Translator
 from walletdesk.identity.logins import mask_phone
+from walletdesk.money import Money
 
 _EVENTS = {
     "open": "{actor} opened the case",
@@ -64,7 +64,7 @@ class Display:
         if name == "amount":
             if case.amount_minor is None or not case.currency:
                 return ""
-            return format_amount(case.amount_minor, case.currency)
+            return Money(case.amount_minor, case.currency).shown(self._.lang)
         value = str(case.details.get(name) or "")
         if value and name == "occurred_at":
             return self.time(datetime.fromisoformat(value))

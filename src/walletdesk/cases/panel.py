@@ -27,12 +27,12 @@ from walletdesk.identity.models import SecurityEvent, User
 from walletdesk.identity.permissions import PERMISSIONS, can, require_permission
 from walletdesk.identity.present import event_text, location_text
 from walletdesk.identity.staff_actions import REVEALABLE, Profile, profile_of
+from walletdesk.money import format_minor
 from walletdesk.payments import stuck
 from walletdesk.risk import service as risk
 from walletdesk.risk.models import AccountFreeze
 from walletdesk.wallet import adjustments, history, owed
 from walletdesk.wallet import service as wallet
-from walletdesk.wallet.currencies import format_minor
 from walletdesk.wallet.reasons import reason_text
 from walletdesk.wallet.transactions import WalletTransaction
 

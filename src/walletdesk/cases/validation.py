@@ -9,7 +9,6 @@ import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from functools import partial
 from typing import TypeVar
 from zoneinfo import ZoneInfo
@@ -17,16 +16,14 @@ from zoneinfo import ZoneInfo
 from walletdesk.cases.categories import CURRENCIES, FIELDS, Category
 from walletdesk.errors import ValidationFailed
 from walletdesk.identity.logins import normalize_phone
+from walletdesk.money import parse_amount
 from walletdesk.safety.service import redact_secrets
 
-MAX_AMOUNT_MINOR = 10**15
 SUBJECT_MAX = 120
 DESCRIPTION_MIN = 10
 BODY_MAX = 5000
 TEXT_FIELD_MAX = 500
 _TXID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-]{3,63}")
-_PLAIN_AMOUNT = re.compile(r"\d+(?:\.\d+)?")
-_GROUPED_AMOUNT = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 T = TypeVar("T")
 
 
@@ -98,7 +95,9 @@ def _clean_field(
         clean.details[name] = parse_time(raw, tz=tz).isoformat()
     elif spec.kind == "money":
         currency = str(values.get("currency") or "").strip().upper()
-        clean.amount_minor = parse_amount(raw, currency)
+        if currency not in CURRENCIES:
+            raise ValidationFailed("Choose a currency.", field="currency")
+        clean.amount_minor = parse_amount(raw, currency, field=name)
         clean.currency = currency
     elif name == "transaction_id":
         if not _TXID.fullmatch(raw):
@@ -141,47 +140,6 @@ def clean_body(value: str, *, field: str = "body") -> str:
     if len(text) > BODY_MAX:
         raise ValidationFailed("Keep the text under {n} characters.", field=field, n=BODY_MAX)
     return text
-
-
-def parse_amount(value: str, currency: str) -> int:
-    """`"1,234.5"` CNY → 123450; full-width digits and a leading ¥/$ are accepted.
-
-    Commas are accepted only as thousands separators, so "100,50" is refused, not misread.
-    """
-    places = CURRENCIES.get(currency)
-    if places is None:
-        raise ValidationFailed("Choose a currency.", field="currency")
-    raw = unicodedata.normalize("NFKC", value).strip().lstrip("¥$").strip()
-    if _GROUPED_AMOUNT.fullmatch(raw):
-        raw = raw.replace(",", "")
-    if not _PLAIN_AMOUNT.fullmatch(raw):
-        raise ValidationFailed("Enter the amount as a number, e.g. 100.50.", field="amount")
-    whole, _, fraction = raw.partition(".")
-    fraction = fraction.rstrip("0")
-    if len(fraction) > places:
-        raise ValidationFailed(
-            "{currency} amounts have at most {places} decimal places.",
-            field="amount",
-            currency=currency,
-            places=places,
-        )
-    minor = int(whole) * 10**places + int(fraction.ljust(places, "0") or "0")
-    if minor <= 0:
-        raise ValidationFailed("The amount must be greater than zero.", field="amount")
-    if minor >= MAX_AMOUNT_MINOR:
-        raise ValidationFailed("This amount is too large.", field="amount")
-    return minor
-
-
-def format_amount(minor: int, currency: str) -> str:
-    places = CURRENCIES.get(currency, 2)
-    return f"{Decimal(minor).scaleb(-places):,.{places}f} {currency}"
-
-
-def amount_input(minor: int, currency: str) -> str:
-    """The amount as a customer would type it back, without grouping."""
-    places = CURRENCIES.get(currency, 2)
-    return f"{Decimal(minor).scaleb(-places):.{places}f}"
 
 
 def parse_time(value: str, *, tz: ZoneInfo) -> datetime:

@@ -21,8 +21,8 @@ from walletdesk.cases.webforms import display_for, field_errors, read_form
 from walletdesk.errors import DomainError
 from walletdesk.helpcenter import service as helpcenter
 from walletdesk.identity.models import User
+from walletdesk.money import format_minor
 from walletdesk.wallet import history
-from walletdesk.wallet.currencies import format_minor
 from walletdesk.wallet.transactions import WalletTransaction
 from walletdesk.web.deps import Context, Ctx, Id
 

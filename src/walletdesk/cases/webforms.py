@@ -10,6 +10,7 @@ from walletdesk.cases.attachments import Upload
 from walletdesk.cases.display import Display
 from walletdesk.cases.validation import FormInvalid
 from walletdesk.errors import DomainError
+from walletdesk.money import normalize_typed
 from walletdesk.web.deps import Ctx
 
 
@@ -18,6 +19,8 @@ def read_form(ctx: Ctx, *, files_field: str = "attachments") -> tuple[dict[str, 
     file is read to one byte past the limit only, which is enough to refuse it."""
     form = ctx.multi_form()  # the multi-dict keeps every file
     values = {key: value for key, value in form.items() if isinstance(value, str)}
+    if "amount" in values:  # shown back as read: １００．５ → 100.5
+        values["amount"] = normalize_typed(values["amount"])
     limit = ctx.settings.upload_max_bytes + 1
     uploads = [
         Upload(item.filename or "", item.file.read(limit))

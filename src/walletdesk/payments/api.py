@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import time
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Header, Request
 from fastapi.responses import JSONResponse
 
 from walletdesk.identity.web import Payment, require_step_up
+from walletdesk.money import minor_units
 from walletdesk.payments import deposits, methods, service, withdrawals
 from walletdesk.payments.dispatch import gateway_of, send_after_commit
-from walletdesk.payments.money import parse_amount
 from walletdesk.payments.schemas import (
     DepositIn,
     MethodIn,
@@ -25,10 +25,14 @@ from walletdesk.payments.schemas import (
 from walletdesk.payments.settings import PaymentSettings
 from walletdesk.payments.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER
 from walletdesk.payments.webhooks import receive_webhook
-from walletdesk.wallet.currencies import minor_units
 from walletdesk.web.deps import DB, Context, Id, RawBody
 
 router = APIRouter(prefix="/api/v1/payments", tags=["payments"])
+# Sent again after a lost answer, the same key returns the first deposit or withdrawal (the
+# provider is idempotent by its reference too, so sending it again charges nothing twice).
+IDEMPOTENCY_KEY = Header(
+    None, min_length=8, max_length=64, description="the same key again returns the first one"
+)
 
 
 @router.get("/methods", response_model=list[MethodOut])
@@ -66,17 +70,20 @@ def unbind_method(ctx: Context, method_id: Id) -> None:
 
 
 @router.post("/deposits", response_model=TransactionOut, status_code=201)
-def create_deposit(ctx: Context, body: DepositIn) -> TransactionOut:
+def create_deposit(
+    ctx: Context, body: DepositIn, idempotency_key: str | None = IDEMPOTENCY_KEY
+) -> TransactionOut:
     user = ctx.require("customer")
     gateway = gateway_of(ctx.request.app)
     tx = deposits.start_deposit(
         ctx.db,
         user_id=user.id,
         method=body.method,
-        amount_minor=parse_amount(body.amount, body.currency),
+        amount_minor=body.money().minor,
         currency=body.currency,
         payment_method_id=body.payment_method_id,
         psettings=gateway.psettings,
+        request_key=idempotency_key,
     )
     send_after_commit(ctx.db, gateway=gateway, tx_id=tx.id)
     return TransactionOut.of(tx, ctx.lang)
@@ -102,10 +109,12 @@ def get_withdrawal(ctx: Context, public_id: str) -> TransactionOut:
     status_code=201,
     responses={403: {"description": "step_up_required: send again with step_up_code"}},
 )
-def create_withdrawal(ctx: Context, body: WithdrawalIn) -> TransactionOut:
+def create_withdrawal(
+    ctx: Context, body: WithdrawalIn, idempotency_key: str | None = IDEMPOTENCY_KEY
+) -> TransactionOut:
     user = ctx.require("customer")
     gateway = gateway_of(ctx.request.app)
-    amount_minor = parse_amount(body.amount, body.currency)
+    amount_minor = body.money().minor
     payment = Payment("withdrawal", amount_minor, body.currency, minor_units(body.currency))
     require_step_up(
         ctx,
@@ -126,6 +135,7 @@ def create_withdrawal(ctx: Context, body: WithdrawalIn) -> TransactionOut:
         amount_minor=amount_minor,
         currency=body.currency,
         psettings=gateway.psettings,
+        request_key=idempotency_key,
     )
     if tx.status == "processing":
         send_after_commit(ctx.db, gateway=gateway, tx_id=tx.id)

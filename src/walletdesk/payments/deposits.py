@@ -11,12 +11,12 @@ from sqlalchemy.orm import Session
 
 from walletdesk.errors import Forbidden, ValidationFailed
 from walletdesk.identity import service as identity
+from walletdesk.money import check_currency
 from walletdesk.payments.methods import CARD_KINDS, deposit_address, owned_method
 from walletdesk.payments.models import METHOD_KINDS
 from walletdesk.payments.settings import PaymentSettings
 from walletdesk.wallet import owed
 from walletdesk.wallet import service as wallet
-from walletdesk.wallet.currencies import check_currency
 from walletdesk.wallet.fees import FeeQuote, quote_fee
 from walletdesk.wallet.transactions import WalletTransaction, advance, record_transaction
 
@@ -48,8 +48,10 @@ def start_deposit(
     currency: str,
     payment_method_id: int | None,
     psettings: PaymentSettings,
+    request_key: str | None = None,
 ) -> WalletTransaction:
-    """Record a processing deposit; the caller sends the charge once this commits."""
+    """Record a processing deposit; the caller sends the charge once this commits. The same
+    `request_key` again returns the first deposit (Conflict if it asked for another one)."""
     if method not in METHOD_KINDS:
         raise ValidationFailed("Choose a payment method.", field="method")
     check_currency(currency)
@@ -57,6 +59,19 @@ def start_deposit(
         raise ValidationFailed("Crypto deposits are in USDT.", field="currency")
     if identity.is_self_locked(db, user_id=user_id):
         raise Forbidden("Your account is locked. Unlock it to move money.", code="self_locked")
+    if request_key:
+        done = wallet.replayed_request(
+            db,
+            user_id=user_id,
+            kind="deposit",
+            key=request_key,
+            currency=currency,
+            amount_minor=amount_minor,
+            method=method,
+            payment_method_id=payment_method_id,
+        )
+        if done is not None:
+            return done
     details: dict[str, object] = {}
     counterparty = ""
     if method in CARD_KINDS or payment_method_id is not None:
@@ -86,6 +101,8 @@ def start_deposit(
         counterparty=counterparty,
         details=details,
         actor_id=user_id,
+        reference_type=wallet.REQUEST_KEY if request_key else None,
+        reference_id=request_key,
     )
 
 
@@ -102,13 +119,11 @@ def credit_deposit(db: Session, *, tx: WalletTransaction, provider: str, ref: st
         reference_id=tx.public_id,
     )
     if tx.fee_minor:
-        customer = wallet.customer_account(db, user_id=tx.user_id, currency=tx.currency)
-        income = wallet.system_account(db, code="fee_income", currency=tx.currency)
-        wallet.post_entry(
+        wallet.post_fee(
             db,
+            user_id=tx.user_id,
+            amount_minor=tx.fee_minor,
             idempotency_key=f"deposit-fee:{provider}:{ref}",
-            kind="fee",
-            lines=[(customer, -tx.fee_minor), (income, tx.fee_minor)],
             currency=tx.currency,
             reference_type="wallet_transaction",
             reference_id=tx.public_id,

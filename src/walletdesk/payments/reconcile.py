@@ -17,7 +17,7 @@ from walletdesk.cases import service as cases
 from walletdesk.cases.models import Case
 from walletdesk.i18n import N_, gettext
 from walletdesk.identity import service as identity
-from walletdesk.wallet.currencies import format_minor
+from walletdesk.money import format_minor
 from walletdesk.wallet.transactions import WalletTransaction, advance
 
 log = logging.getLogger("walletdesk.payments")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
+from walletdesk.money import Money, format_minor, parse_money
 from walletdesk.payments.models import PaymentMethod
-from walletdesk.wallet.currencies import format_minor
 from walletdesk.wallet.schemas import StepOut
 from walletdesk.wallet.transactions import WalletTransaction
 
@@ -42,17 +42,29 @@ class MethodOut(BaseModel):
         )
 
 
-class DepositIn(BaseModel):
+class AmountIn(BaseModel):
+    """An amount typed in major units, checked by walletdesk.money when the body is read: a
+    422 naming `amount` for "100,50", exponents, too many decimals or too large, never a 500."""
+
+    amount: str = Field(max_length=32, description="in major units, e.g. 100.00 or 1,000.50")
+    currency: str = Field("CNY", max_length=8)
+
+    @model_validator(mode="after")
+    def _amount_as_money(self) -> AmountIn:
+        self.money()
+        return self
+
+    def money(self) -> Money:
+        return parse_money(self.amount, self.currency)
+
+
+class DepositIn(AmountIn):
     method: str
-    amount: str = Field(max_length=32, description="in major units, e.g. 100.00")
-    currency: str = "CNY"
     payment_method_id: int | None = None
 
 
-class WithdrawalIn(BaseModel):
+class WithdrawalIn(AmountIn):
     payment_method_id: int
-    amount: str = Field(max_length=32)
-    currency: str = "CNY"
     step_up_code: str = Field(
         "", max_length=40, description="Needed when a call answered 403 step_up_required"
     )

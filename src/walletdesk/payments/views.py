@@ -13,12 +13,11 @@ from walletdesk.errors import DomainError, ValidationFailed
 from walletdesk.identity import service as identity
 from walletdesk.identity.models import User
 from walletdesk.identity.web import Payment, require_step_up, step_up_needed, step_up_text
+from walletdesk.money import minor_units, normalize_typed, parse_amount
 from walletdesk.payments import console, deposits, methods, service, withdrawals
 from walletdesk.payments.dispatch import gateway_of, send_after_commit
 from walletdesk.payments.models import METHOD_KINDS
-from walletdesk.payments.money import parse_amount
 from walletdesk.payments.settings import PaymentSettings
-from walletdesk.wallet.currencies import minor_units
 from walletdesk.web.deps import Context, Ctx, Id
 
 router = APIRouter(include_in_schema=False)
@@ -26,6 +25,9 @@ router.include_router(console.router)
 
 
 def _render(ctx: Ctx, template: str, status_code: int = 200, **values: Any) -> Response:
+    typed = values.get("values")
+    if isinstance(typed, dict) and "amount" in typed:  # shown back as read: １００．５ → 100.5
+        values["values"] = {**typed, "amount": normalize_typed(typed["amount"])}
     return ctx.render(template, status_code=status_code, **values)
 
 

@@ -72,10 +72,24 @@ def request_withdrawal(
     amount_minor: int,
     currency: str,
     psettings: PaymentSettings,
+    request_key: str | None = None,
 ) -> WalletTransaction:
     """Hold the funds and run the risk check. The result is "processing" (approved: the caller
     sends the payout after commit) or "pending" (waiting for review). A rule that holds it or
-    freezes the account has written its case and told the customer: commit, do not undo."""
+    freezes the account has written its case and told the customer: commit, do not undo. The
+    same `request_key` again returns the first withdrawal (Conflict if it asked for another)."""
+    if request_key:
+        done = wallet.replayed_request(
+            db,
+            user_id=user_id,
+            kind="withdrawal",
+            key=request_key,
+            currency=currency,
+            amount_minor=amount_minor,
+            payment_method_id=payment_method_id,
+        )
+        if done is not None:
+            return done
     method = owned_method(db, user_id=user_id, method_id=payment_method_id)
     quote = _checked_quote(
         db, user_id=user_id, method=method, amount_minor=amount_minor, currency=currency
@@ -93,6 +107,8 @@ def request_withdrawal(
         counterparty=method.masked_number,
         details={"payment_method_id": method.id, **quote.details()},
         actor_id=user_id,
+        reference_type=wallet.REQUEST_KEY if request_key else None,
+        reference_id=request_key,
     )
     hold = wallet.place_hold(
         db,

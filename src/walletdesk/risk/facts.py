@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from walletdesk.db import utcnow
 from walletdesk.identity import events
-from walletdesk.payments.money import cny_equivalent
+from walletdesk.money import cny_equivalent
 from walletdesk.risk.models import RiskHit
 from walletdesk.wallet.transactions import WalletTransaction
 

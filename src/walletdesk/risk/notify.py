@@ -18,7 +18,7 @@ from walletdesk.i18n import gettext
 from walletdesk.identity import events, sms
 from walletdesk.identity.models import User
 from walletdesk.identity.present import local_time, location_text
-from walletdesk.wallet.currencies import format_minor
+from walletdesk.money import format_minor
 from walletdesk.wallet.transactions import WalletTransaction
 
 # Multi-line texts are not marked with N_ (the catalog check reads one literal); the risk

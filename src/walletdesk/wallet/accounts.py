@@ -19,6 +19,7 @@ from walletdesk.identity.models import User
 from walletdesk.wallet import fastpath
 from walletdesk.wallet.fastpath import LockedAccount
 from walletdesk.wallet.models import ACCOUNTS as ACC
+from walletdesk.wallet.models import SYSTEM_BUCKETS
 
 _LOCKED = (
     ACC.c.id,
@@ -34,7 +35,11 @@ _BY_OWNER = and_(
     ACC.c.currency == bindparam("in_currency"),
     or_(
         ACC.c.user_id.in_(bindparam("users", expanding=True)),
-        and_(ACC.c.user_id.is_(None), ACC.c.code.in_(bindparam("codes", expanding=True))),
+        and_(
+            ACC.c.user_id.is_(None),
+            ACC.c.code.in_(bindparam("codes", expanding=True)),
+            ACC.c.bucket == bindparam("in_bucket"),
+        ),
     ),
 )
 
@@ -71,18 +76,26 @@ def lock_ids(db: Session, ids: Sequence[int]) -> dict[int, LockedAccount]:
     return _locked(db.execute(_LOCK_BY_ID[dialect(db)], {"ids": ordered}))
 
 
+def bucket_of(user_id: int) -> int:
+    """The bucket of the system accounts a customer's postings use: customers spread over
+    SYSTEM_BUCKETS rows, so that their deposits and fees do not queue on one row's lock."""
+    return user_id % SYSTEM_BUCKETS
+
+
 def lock_named(
     db: Session, *, customers: Sequence[int], systems: Sequence[str], currency: str
 ) -> dict[int, LockedAccount]:
-    """Lock the customers' and system accounts in `currency`, creating any that is missing."""
-    locked = _lock_by_owner(db, customers, systems, currency)
+    """Lock the customers' accounts in `currency` and the system accounts' bucket of the first
+    customer (see bucket_of), creating any that is missing."""
+    bucket = bucket_of(customers[0]) if customers else 0
+    locked = _lock_by_owner(db, customers, systems, currency, bucket)
     if len(locked) < len(customers) + len(systems):
         found = set(by_owner(locked))
         missing = [user_id for user_id in customers if user_id not in found]
         check_customers(db, missing)
         codes = [code for code in systems if code not in found]
-        create_missing(db, customers=missing, systems=codes, currency=currency)
-        locked = _lock_by_owner(db, customers, systems, currency)
+        create_missing(db, customers=missing, systems=codes, currency=currency, bucket=bucket)
+        locked = _lock_by_owner(db, customers, systems, currency, bucket)
     return locked
 
 
@@ -92,12 +105,18 @@ def by_owner(locked: dict[int, LockedAccount]) -> dict[int | str, LockedAccount]
 
 
 def _lock_by_owner(
-    db: Session, customers: Sequence[int], systems: Sequence[str], currency: str
+    db: Session, customers: Sequence[int], systems: Sequence[str], currency: str, bucket: int
 ) -> dict[int, LockedAccount]:
     if dialect(db) == "postgresql":
         sql = fastpath.lock_by_owner(len(customers), len(systems))
-        return fastpath.lock(db, sql, [currency, *customers, *systems])
-    params = {"in_currency": currency, "users": list(customers), "codes": list(systems)}
+        tail = [bucket] if systems else []
+        return fastpath.lock(db, sql, [currency, *customers, *systems, *tail])
+    params = {
+        "in_currency": currency,
+        "users": list(customers),
+        "codes": list(systems),
+        "in_bucket": bucket,
+    }
     return _locked(db.execute(_LOCK_BY_OWNER[dialect(db)], params))
 
 
@@ -116,7 +135,12 @@ def insert_once(db: Session, table: Table, values: Any) -> Any:
 
 
 def create_missing(
-    db: Session, *, customers: Sequence[int], systems: Sequence[str], currency: str
+    db: Session,
+    *,
+    customers: Sequence[int],
+    systems: Sequence[str],
+    currency: str,
+    bucket: int = 0,
 ) -> None:
     """Create these accounts unless they exist (in a fixed order, so creators cannot deadlock)."""
     now = utcnow()
@@ -129,7 +153,7 @@ def create_missing(
     ]
     if rows:
         for row in rows:
-            row.update(balance_minor=0, held_minor=0)
+            row.update(balance_minor=0, held_minor=0, bucket=0 if row["user_id"] else bucket)
         db.execute(insert_once(db, ACC, rows))
 
 
@@ -143,11 +167,17 @@ def check_customers(db: Session, user_ids: Sequence[int]) -> None:
         raise NotFound("This customer does not exist.")
 
 
-def ensure_system(db: Session, *, code: str, currency: str) -> int:
-    """The id of system account `code` in `currency`, created if missing (not locked)."""
-    where = and_(ACC.c.user_id.is_(None), ACC.c.code == code, ACC.c.currency == currency)
+def ensure_system(db: Session, *, code: str, currency: str, bucket: int = 0) -> int:
+    """The id of system account `code`'s `bucket` in `currency`, created if missing (not
+    locked)."""
+    where = and_(
+        ACC.c.user_id.is_(None),
+        ACC.c.code == code,
+        ACC.c.currency == currency,
+        ACC.c.bucket == bucket,
+    )
     account_id = db.execute(select(ACC.c.id).where(where)).scalar()
     if account_id is None:
-        create_missing(db, customers=[], systems=[code], currency=currency)
+        create_missing(db, customers=[], systems=[code], currency=currency, bucket=bucket)
         account_id = db.execute(select(ACC.c.id).where(where)).scalar_one()
     return int(account_id)

@@ -29,9 +29,9 @@ from walletdesk.identity import events
 from walletdesk.identity.models import User
 from walletdesk.identity.permissions import require_permission
 from walletdesk.identity.present import local_time
+from walletdesk.money import check_currency, format_minor
 from walletdesk.wallet import journal
 from walletdesk.wallet import service as wallet
-from walletdesk.wallet.currencies import check_currency, format_minor
 from walletdesk.wallet.models import JournalEntry
 from walletdesk.wallet.transactions import WalletTransaction, record_transaction
 

@@ -21,7 +21,7 @@ from walletdesk.i18n import N_, gettext
 from walletdesk.identity import events, sms
 from walletdesk.identity import service as identity
 from walletdesk.identity.messages import ALERT_LABELS
-from walletdesk.wallet.currencies import format_minor
+from walletdesk.money import format_minor
 from walletdesk.wallet.reasons import reason_text
 from walletdesk.wallet.transactions import WalletTransaction
 

@@ -11,9 +11,9 @@ from fastapi.responses import Response
 
 from walletdesk.identity.models import User
 from walletdesk.identity.web import Payment, require_step_up
+from walletdesk.money import check_currency, format_minor, minor_units, parse_amount
 from walletdesk.wallet import history, owed, transfers
 from walletdesk.wallet import service as wallet
-from walletdesk.wallet.currencies import check_currency, format_minor, minor_units
 from walletdesk.wallet.fees import quote_fee
 from walletdesk.wallet.reasons import reason_text
 from walletdesk.wallet.schemas import (
@@ -126,7 +126,7 @@ def fee_quote(
         method=method,
         direction=direction,
         scope=scope,
-        amount_minor=transfers.parse_amount(amount, currency),
+        amount_minor=parse_amount(amount, currency),
         currency=currency,
     )
     return FeeQuoteOut(
@@ -209,7 +209,7 @@ def transfer(
 @router.get("/receive-code", response_model=ReceiveCodeOut)
 def receive_code(ctx: Context, currency: str = "CNY", amount: str = "") -> ReceiveCodeOut:
     user = ctx.require("customer")
-    amount_minor = transfers.parse_amount(amount, currency) if amount.strip() else None
+    amount_minor = parse_amount(amount, currency) if amount.strip() else None
     code = transfers.make_receive_code(
         ctx.settings.signing_key(), user_id=user.id, currency=currency, amount_minor=amount_minor
     )

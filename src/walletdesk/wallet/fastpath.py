@@ -44,10 +44,11 @@ def lock_by_id(count: int) -> str:
 
 @cache
 def lock_by_owner(customers: int, systems: int) -> str:
-    """Lock customers' accounts and system accounts (by code) of one currency, in id order."""
+    """Lock customers' accounts and system accounts (by code, in one bucket) of one currency,
+    in id order."""
     owners = [f"user_id IN ({_marks(customers)})"] if customers else []
     if systems:
-        owners.append(f"(user_id IS NULL AND code IN ({_marks(systems)}))")
+        owners.append(f"(user_id IS NULL AND code IN ({_marks(systems)}) AND bucket = %s)")
     return (
         "SELECT id, kind, user_id, code, currency, balance_minor, held_minor"  # noqa: S608
         f" FROM wallet_accounts WHERE currency = %s AND ({' OR '.join(owners)})"

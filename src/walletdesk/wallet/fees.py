@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from walletdesk.db import utcnow
 from walletdesk.errors import ValidationFailed
 from walletdesk.identity.models import User
-from walletdesk.wallet.currencies import check_currency
+from walletdesk.money import MINOR_UNITS, check_currency
 from walletdesk.wallet.transactions import WalletTransaction
 
 FEES_PATH = Path(__file__).with_name("fees.yaml")
@@ -223,7 +223,7 @@ def raw_config(path: Path = FEES_PATH) -> dict[str, Any]:
 @lru_cache(maxsize=4)
 def load_schedule(path: Path = FEES_PATH) -> FeeSchedule:
     data = raw_config(path)
-    minor = {code: int(spec["minor_units"]) for code, spec in data["currencies"].items()}
+    minor = dict(MINOR_UNITS)  # the one table of decimals (walletdesk.money)
     rules = tuple(_rule(item, minor) for item in data["rules"])
     ids = {r.id for r in rules}
     promotions = tuple(_offer(item, ids) for item in data.get("promotions") or [])

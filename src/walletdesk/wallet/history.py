@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from walletdesk.errors import NotFound, ValidationFailed
 from walletdesk.i18n import Translator
-from walletdesk.wallet.currencies import MINOR_UNITS, format_minor
+from walletdesk.money import MINOR_UNITS, format_minor
 from walletdesk.wallet.fees import BEIJING
 from walletdesk.wallet.reasons import reason_text
 from walletdesk.wallet.transactions import (

@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session
 
 from walletdesk.db import utcnow
 from walletdesk.errors import Conflict, ValidationFailed
+from walletdesk.money import check_currency, format_minor
 from walletdesk.wallet import fastpath
 from walletdesk.wallet.accounts import dialect, insert_once
-from walletdesk.wallet.currencies import check_currency, format_minor
 from walletdesk.wallet.errors import InsufficientFunds
 from walletdesk.wallet.fastpath import LockedAccount
 from walletdesk.wallet.models import ACCOUNTS as ACC

@@ -20,7 +20,7 @@ from walletdesk.config import cny_rates_of
 from walletdesk.db import utcnow
 from walletdesk.errors import ValidationFailed
 from walletdesk.identity import service as identity
-from walletdesk.wallet.currencies import format_minor, minor_units
+from walletdesk.money import format_minor, minor_units
 from walletdesk.wallet.fees import BEIJING, raw_config
 from walletdesk.wallet.transactions import WalletTransaction
 

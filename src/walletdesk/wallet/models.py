@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    SmallInteger,
     String,
     Table,
     UniqueConstraint,
@@ -48,6 +49,8 @@ SYSTEM_CODES = (
     "chargeback_loss",  # money owed after chargebacks that staff wrote off
 )
 HOLD_STATES = ("active", "captured", "released")
+# Rows each system account is split into; a customer's postings use bucket (user id % this).
+SYSTEM_BUCKETS = 64
 
 
 class LedgerAccount(Base):
@@ -55,7 +58,9 @@ class LedgerAccount(Base):
 
     System accounts (clearing per payment method, fee income, suspense, compensation expense,
     chargeback loss) mirror money outside the wallet and may go negative; customer accounts
-    never do.
+    never do. A system account is split into buckets (rows of the same code and currency, one
+    per `bucket`; its balance is their sum) so that the postings of different customers do not
+    all queue on one row's lock; customer accounts have bucket 0.
     """
 
     __tablename__ = "wallet_accounts"
@@ -65,6 +70,7 @@ class LedgerAccount(Base):
             "uq_wallet_accounts_system_code",
             "code",
             "currency",
+            "bucket",
             unique=True,
             sqlite_where=text("user_id IS NULL"),
             postgresql_where=text("user_id IS NULL"),
@@ -83,6 +89,7 @@ class LedgerAccount(Base):
     currency: Mapped[str] = mapped_column(String(8))
     balance_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     held_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    bucket: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     @property

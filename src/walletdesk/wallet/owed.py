@@ -24,10 +24,10 @@ from walletdesk.i18n import N_
 from walletdesk.identity import events
 from walletdesk.identity.models import User
 from walletdesk.identity.permissions import require_permission
+from walletdesk.money import check_currency, format_minor
 from walletdesk.risk import service as risk
 from walletdesk.wallet import service as wallet
 from walletdesk.wallet.adjustments import register_adjustment
-from walletdesk.wallet.currencies import check_currency, format_minor
 from walletdesk.wallet.models import JournalEntry
 from walletdesk.wallet.transactions import WalletTransaction, record_transaction
 

@@ -1,5 +1,6 @@
 """The demo customer's wallet: a verified account with a short, real history (credited and
-failed deposits, a deposit that never arrived, a paid withdrawal with its fee) in the ledger.
+failed deposits, a deposit that never arrived, a paid withdrawal, its fee
+from the schedule) in the ledger.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 from walletdesk.db import utcnow
 from walletdesk.identity.models import User
 from walletdesk.wallet import service as wallet
+from walletdesk.wallet.fees import quote_fee
 from walletdesk.wallet.transactions import WalletTransaction, advance, record_transaction
 
 
@@ -42,7 +44,19 @@ def _failed_deposit(db: Session, user: User, amount: int, method: str, code: str
     advance(db, tx=tx, step="failed", status="failed", failure_code=code)
 
 
-def _withdrawal(db: Session, user: User, amount: int, fee: int) -> None:
+def _withdrawal(db: Session, user: User, amount: int) -> None:
+    # The fee comes from the schedule, as for any withdrawal: the promotion's "first three a
+    # month free" counts this one (by the rule in its details) and may make it free.
+    quote = quote_fee(
+        db,
+        user_id=user.id,
+        method="bank_card",
+        direction="withdrawal",
+        scope="domestic",
+        amount_minor=amount,
+        currency="CNY",
+    )
+    fee = quote.fee_minor
     tx = record_transaction(
         db,
         user_id=user.id,
@@ -52,6 +66,7 @@ def _withdrawal(db: Session, user: User, amount: int, fee: int) -> None:
         method="bank_card",
         fee_minor=fee,
         counterparty="622848******1234",
+        details=quote.details(),
     )
     hold = wallet.place_hold(
         db,
@@ -86,7 +101,7 @@ def seed_demo_wallet(db: Session, *, customer: User) -> None:
     _failed_deposit(db, customer, 50_000, "credit_card", "card_declined")
     _deposit(db, customer, "deposit-2", 30_000, "payment_app")
     _failed_deposit(db, customer, 50_000, "bank_card", "not_received")
-    _withdrawal(db, customer, 80_000, 200)
+    _withdrawal(db, customer, 80_000)
     # Spread over the last days so the history reads like one.
     rows = db.scalars(
         select(WalletTransaction)

@@ -7,8 +7,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
+from walletdesk.money import parse_money
 from walletdesk.wallet.steps import step_text
 
 
@@ -90,6 +91,14 @@ class TransferRequest(BaseModel):
     step_up_code: str = Field(
         "", max_length=40, description="Needed when a call answered 403 step_up_required"
     )
+
+    @model_validator(mode="after")
+    def _amount_as_money(self) -> TransferRequest:
+        """A typed amount is checked by walletdesk.money (422 naming `amount`, never a 500);
+        none is fine when a receive code fixes it."""
+        if self.amount.strip():
+            parse_money(self.amount, self.currency or "CNY")
+        return self
 
 
 class LimitsOut(BaseModel):

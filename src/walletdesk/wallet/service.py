@@ -12,20 +12,21 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from walletdesk.db import session_scope, utcnow
 from walletdesk.errors import Conflict, NotFound, ValidationFailed
+from walletdesk.money import check_currency
 from walletdesk.wallet import accounts, journal
 from walletdesk.wallet.accounts import lock_ids
-from walletdesk.wallet.currencies import check_currency
 from walletdesk.wallet.fastpath import LockedAccount
 from walletdesk.wallet.journal import PostedEntry, PostingRequest
 from walletdesk.wallet.models import ACCOUNTS as ACC
 from walletdesk.wallet.models import HOLDS as HOLD
 from walletdesk.wallet.models import PAYMENT_METHODS, SYSTEM_CODES, Hold, LedgerAccount
+from walletdesk.wallet.transactions import WalletTransaction, check_replay, sent_under_key
 
 __all__ = [
     "Balance",
@@ -36,13 +37,17 @@ __all__ = [
     "place_hold",
     "post_deposit",
     "post_entry",
+    "post_fee",
     "post_transfer",
     "release_hold",
+    "replayed_request",
     "run_in_transaction",
     "system_account",
+    "system_balance",
 ]
 
 T = TypeVar("T")
+REQUEST_KEY = "request_key"  # reference_type of a transaction made under a client's key
 
 
 @dataclass(frozen=True)
@@ -72,15 +77,37 @@ def customer_account(db: Session, *, user_id: int, currency: str) -> LedgerAccou
 
 
 def system_account(db: Session, *, code: str, currency: str) -> LedgerAccount:
-    """The system account `code` (see models.SYSTEM_CODES) in `currency`, created on first use."""
+    """Bucket 0 of system account `code` (see models.SYSTEM_CODES) in `currency`, created on
+    first use: what staff postings (compensation, write-offs) use. Its balance is only part of
+    the account's: see system_balance."""
     check_currency(currency)
     _check_system_code(code)
-    where = and_(ACC.c.user_id.is_(None), ACC.c.code == code, ACC.c.currency == currency)
-    account = db.scalars(select(LedgerAccount).where(where)).first()
-    if account is None:
-        accounts.create_missing(db, customers=[], systems=[code], currency=currency)
-        account = db.scalars(select(LedgerAccount).where(where)).one()
+    account_id = accounts.ensure_system(db, code=code, currency=currency)
+    account = db.get(LedgerAccount, account_id)
+    assert account is not None
     return account
+
+
+def system_balance(db: Session, *, code: str, currency: str) -> int:
+    """The balance of system account `code` in `currency`: the sum of its buckets."""
+    _check_system_code(code)
+    where = and_(ACC.c.user_id.is_(None), ACC.c.code == code, ACC.c.currency == currency)
+    return int(
+        db.execute(
+            select(func.coalesce(func.sum(ACC.c.balance_minor), 0)).where(where)
+        ).scalar_one()
+    )
+
+
+def replayed_request(
+    db: Session, *, user_id: int, kind: str, key: str, currency: str, **asked: object
+) -> WalletTransaction | None:
+    """The customer's `kind` transaction first made under request key `key`, or None, read
+    under the customer's account lock so that a racing replay waits for the first; Conflict
+    (409) when the key was used for another amount, currency, method... (`asked`)."""
+    accounts.lock_named(db, customers=[user_id], systems=[], currency=check_currency(currency))
+    done = sent_under_key(db, user_id=user_id, kind=kind, reference_type=REQUEST_KEY, key=key)
+    return None if done is None else check_replay(done, currency=currency, **asked)
 
 
 def balances(db: Session, *, user_id: int) -> dict[str, Balance]:
@@ -186,6 +213,28 @@ def post_deposit(
     amounts = {owners[user_id].id: amount_minor, owners[code].id: -amount_minor}
     request = journal.make_request(
         idempotency_key, "deposit", currency, amounts, reference_type, reference_id, memo
+    )
+    return journal.post_locked(db, request, locked)
+
+
+def post_fee(
+    db: Session,
+    *,
+    user_id: int,
+    amount_minor: int,
+    currency: str,
+    idempotency_key: str,
+    reference_type: str | None = None,
+    reference_id: str | None = None,
+) -> PostedEntry:
+    """Charge the customer a fee (e.g. a deposit's), credited to their bucket of fee income."""
+    check_currency(currency)
+    journal.check_amount(amount_minor)
+    locked = accounts.lock_named(db, customers=[user_id], systems=["fee_income"], currency=currency)
+    owners = accounts.by_owner(locked)
+    amounts = {owners[user_id].id: -amount_minor, owners["fee_income"].id: amount_minor}
+    request = journal.make_request(
+        idempotency_key, "fee", currency, amounts, reference_type, reference_id, ""
     )
     return journal.post_locked(db, request, locked)
 
@@ -354,9 +403,10 @@ def capture_hold(
         raise ValidationFailed("The fee cannot exceed the held amount.", field="fee_minor")
     owner = db.get(LedgerAccount, hold.account_id)
     assert owner is not None
-    to_id = accounts.ensure_system(db, code=to_code, currency=owner.currency)
+    bucket = accounts.bucket_of(owner.user_id or 0)
+    to_id = accounts.ensure_system(db, code=to_code, currency=owner.currency, bucket=bucket)
     fee_id = (
-        accounts.ensure_system(db, code="fee_income", currency=owner.currency)
+        accounts.ensure_system(db, code="fee_income", currency=owner.currency, bucket=bucket)
         if fee_minor
         else to_id
     )

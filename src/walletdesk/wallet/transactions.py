@@ -10,10 +10,11 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from walletdesk.db import Base, UTCDateTime, utcnow
+from walletdesk.errors import Conflict
 from walletdesk.wallet.models import BigId
 
 TRANSACTION_KINDS = (
@@ -165,3 +166,36 @@ def _reached_final_state(db: Session, tx: WalletTransaction) -> None:
     from walletdesk.wallet.alerts import alert_after_commit  # it reads this module's models
 
     alert_after_commit(db, tx=tx)
+
+
+def sent_under_key(
+    db: Session, *, user_id: int, kind: str, reference_type: str, key: str
+) -> WalletTransaction | None:
+    """The customer's transaction of `kind` first made under this request key, if any."""
+    return db.scalar(
+        select(WalletTransaction).where(
+            WalletTransaction.user_id == user_id,
+            WalletTransaction.kind == kind,
+            WalletTransaction.reference_type == reference_type,
+            WalletTransaction.reference_id == key,
+        )
+    )
+
+
+def check_replay(tx: WalletTransaction, **asked: object) -> WalletTransaction:
+    """`tx` if the request replayed under its key asked for the same (amount, currency,
+    recipient, method...) as the first; Conflict (409) when the key was reused for another."""
+    if any(_asked_of(tx, name) != value for name, value in asked.items()):
+        raise Conflict(
+            "This request key was already used for a payment with a different amount,"
+            " recipient, currency or method. Use a new key for a new payment.",
+            field="idempotency_key",
+            code="idempotency_key_reused",
+        )
+    return tx
+
+
+def _asked_of(tx: WalletTransaction, name: str) -> object:
+    if hasattr(tx, name):
+        return getattr(tx, name)
+    return (tx.details or {}).get(name)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import time as clock
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
@@ -17,15 +16,21 @@ from walletdesk.errors import Forbidden, ValidationFailed
 from walletdesk.identity import service as identity
 from walletdesk.identity.logins import mask_phone, normalize_phone
 from walletdesk.identity.models import User
+from walletdesk.money import check_currency, format_minor, parse_amount
 from walletdesk.risk import service as risk
 from walletdesk.risk.rules import Verdict
 from walletdesk.wallet import accounts, owed
 from walletdesk.wallet import service as wallet
-from walletdesk.wallet.currencies import check_currency, format_minor, minor_units
 from walletdesk.wallet.fees import FeeQuote, quote_fee
 from walletdesk.wallet.journal import insufficient
 from walletdesk.wallet.limits import LimitsLeft, check_limits
-from walletdesk.wallet.transactions import WalletTransaction, advance, record_transaction
+from walletdesk.wallet.transactions import (
+    WalletTransaction,
+    advance,
+    check_replay,
+    record_transaction,
+    sent_under_key,
+)
 
 RECEIVE_CODE_SECONDS = 600
 NO_WALLET = "There is no wallet with this number."
@@ -52,23 +57,6 @@ class TransferPreview:
     @property
     def total_minor(self) -> int:
         return self.amount_minor + self.quote.fee_minor
-
-
-def parse_amount(text: str, currency: str, *, field: str = "amount") -> int:
-    """`"12.5"` CNY → 1250 minor units; ValidationFailed on anything else (never floats)."""
-    digits = minor_units(currency)
-    try:
-        value = Decimal(str(text).strip().replace(",", ""))
-    except InvalidOperation:
-        value = Decimal(-1)
-    if not value.is_finite() or value <= 0 or value != value.quantize(Decimal(1).scaleb(-digits)):
-        raise ValidationFailed(
-            "Enter an amount above zero with at most {digits} decimals.", field=field, digits=digits
-        )
-    minor = int(value.scaleb(digits))
-    if minor > 10**15:
-        raise ValidationFailed("This amount is too large.", field=field)
-    return minor
 
 
 def mask_name(name: str) -> str:
@@ -190,7 +178,8 @@ def confirm_transfer(
     if not 8 <= len(key) <= 64:
         raise ValidationFailed("The request key is missing. Reload the page.", field="key")
     ledger_key = f"transfer:{sender_id}:{key}"
-    done = _sent_with_key(db, sender_id=sender_id, key=key)
+    asked = {"recipient_id": recipient_id, "amount_minor": amount_minor, "currency": currency}
+    done = _sent_with_key(db, sender_id=sender_id, key=key, asked=asked)
     if done is not None:
         return done
     sender = identity.get_user(db, user_id=sender_id)
@@ -216,7 +205,7 @@ def confirm_transfer(
         kind="transfer",
     )
     if entry.replayed:  # a double submit that raced the first one past the check above
-        done = _sent_with_key(db, sender_id=sender_id, key=key)
+        done = _sent_with_key(db, sender_id=sender_id, key=key, asked=asked)
         if done is not None:
             return done
     out = record_transaction(
@@ -265,7 +254,12 @@ def _hold_or_stop(
     nothing moves and the transfer fails. Either way risk control opens the case."""
     # Under the sender's account lock, so that a racing double submit finds this one.
     accounts.lock_named(db, customers=[sender_id], systems=[], currency=preview.currency)
-    done = _sent_with_key(db, sender_id=sender_id, key=key)
+    asked = {
+        "recipient_id": recipient.id,
+        "amount_minor": preview.amount_minor,
+        "currency": preview.currency,
+    }
+    done = _sent_with_key(db, sender_id=sender_id, key=key, asked=asked)
     if done is not None:
         return done
     out = record_transaction(
@@ -302,14 +296,21 @@ def _hold_or_stop(
     return out
 
 
-def _sent_with_key(db: Session, *, sender_id: int, key: str) -> WalletTransaction | None:
-    return db.scalar(
-        select(WalletTransaction).where(
-            WalletTransaction.user_id == sender_id,
-            WalletTransaction.kind == "transfer_out",
-            WalletTransaction.reference_type == "transfer_key",
-            WalletTransaction.reference_id == key,
-        )
+def _sent_with_key(
+    db: Session, *, sender_id: int, key: str, asked: dict[str, object]
+) -> WalletTransaction | None:
+    """The transfer first sent under this key; Conflict (409) if `asked` (recipient_id,
+    amount_minor, currency) differs from it: the key was reused for another transfer."""
+    done = sent_under_key(
+        db, user_id=sender_id, kind="transfer_out", reference_type="transfer_key", key=key
+    )
+    if done is None:
+        return None
+    return check_replay(
+        done,
+        counterparty_user_id=asked["recipient_id"],
+        amount_minor=asked["amount_minor"],
+        currency=asked["currency"],
     )
 
 

@@ -15,11 +15,11 @@ from walletdesk.errors import DomainError, ValidationFailed
 from walletdesk.i18n import Translator
 from walletdesk.identity.models import User
 from walletdesk.identity.web import Payment, require_step_up, step_up_needed, step_up_text
+from walletdesk.money import MINOR_UNITS, format_minor, minor_units, normalize_typed, parse_amount
 from walletdesk.risk import service as risk
 from walletdesk.wallet import history, owed, transfers
 from walletdesk.wallet import service as wallet
 from walletdesk.wallet.api import csv_response
-from walletdesk.wallet.currencies import MINOR_UNITS, format_minor, minor_units
 from walletdesk.wallet.fees import fee_waiver_in_force
 from walletdesk.wallet.qr import receive_qr_svg
 from walletdesk.wallet.reasons import reason_text
@@ -238,7 +238,7 @@ def receive(ctx: Context, currency: str = "CNY", amount: str = "") -> HTMLRespon
         currency = "CNY"
     if amount.strip():
         try:
-            amount_minor = transfers.parse_amount(amount, currency)
+            amount_minor = parse_amount(amount, currency)
         except ValidationFailed as exc:
             errors["amount"] = ctx._(exc.message, **exc.params)
     code = transfers.make_receive_code(
@@ -259,7 +259,9 @@ def receive(ctx: Context, currency: str = "CNY", amount: str = "") -> HTMLRespon
 
 
 def _typed(form: dict[str, Any]) -> dict[str, str]:
-    return {name: str(form.get(name) or "").strip()[:400] for name in TRANSFER_FIELDS}
+    typed = {name: str(form.get(name) or "").strip()[:400] for name in TRANSFER_FIELDS}
+    typed["amount"] = normalize_typed(typed["amount"])  # shown back as read: １００ → 100
+    return typed
 
 
 def _target(ctx: Ctx, typed: dict[str, str]) -> transfers.Target:
