@@ -97,10 +97,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runner = jobs.start_inline(factory=factory, settings=settings)
         yield
-        if runner is not None:
-            runner.stop()
-        engine.dispose()
-        probe.dispose()
+
+        def shut_down() -> None:  # waits for the jobs thread and closes connections
+            if runner is not None:
+                runner.stop()
+            engine.dispose()
+            probe.dispose()
+
+        await anyio.to_thread.run_sync(shut_down)
 
     app = FastAPI(
         title="walletdesk",
