@@ -17,11 +17,13 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import text
+from sqlalchemy.orm import Session, sessionmaker
 
 from walletdesk import __version__, jobs
 from walletdesk.config import Settings
 from walletdesk.db import make_engine, make_sessionmaker, session_scope
 from walletdesk.errors import DomainError
+from walletdesk.helpcenter import training
 from walletdesk.i18n import Translator, gettext
 from walletdesk.identity.present import local_time
 from walletdesk.wallet.currencies import format_minor
@@ -75,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runner = jobs.start_inline(factory=factory, settings=settings)
+        _start_search_model(settings, factory)
         yield
         if runner is not None:
             runner.stop()
@@ -104,6 +107,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"status": "ok", "version": __version__}
 
     return app
+
+
+def _start_search_model(settings: Settings, factory: sessionmaker[Session]) -> None:
+    """Load the built help-search model, or build it in the background when there is none
+    (a clean clone): searches use the lexical ranking until it is ready."""
+    from walletdesk.helpcenter import model_store, questions
+
+    def labels() -> list[training.Example]:
+        try:
+            with session_scope(factory) as db:
+                return questions.labelled_examples(db)
+        except Exception:  # no schema yet: the shipped data alone
+            log.warning("help search labels unavailable; building from the shipped data")
+            return []
+
+    model_store.ensure(settings.data_dir, labels)
 
 
 def _template_globals(request: Request) -> dict[str, object]:
