@@ -425,8 +425,7 @@ def search_articles(db: Session, *, query: str, lang: str, limit: int = 5) -> Se
     if not query.strip():
         return SearchResult(answered=False, hits=[])
     index = search_index(db)
-    settings = db.info.get("settings")
-    model = model_store.current(settings.data_dir) if settings is not None else None
+    model = _model(db)
     if model is None:
         return index.search(query, lang=lang, limit=limit)
     return model.search(index, query, lang=lang, limit=limit)
@@ -451,7 +450,20 @@ def suggest_articles(db: Session, *, query: str, lang: str, limit: int = 5) -> l
     """Articles to suggest while someone is still typing `query`."""
     if not query.strip():
         return []
-    return search_index(db).suggest(query, lang=lang, limit=limit)
+    index = search_index(db)
+    hits = index.suggest(query, lang=lang, limit=limit)
+    model = _model(db)
+    if model is None:
+        return hits
+    # A confident answer to what is typed so far comes first, then titles it completes.
+    found = model.search(index, query, lang=lang, limit=limit)
+    first = found.hits[:1] if found.answered else []
+    return [*first, *(h for h in hits if h.slug not in {f.slug for f in first})][:limit]
+
+
+def _model(db: Session) -> QuestionModel | None:
+    settings = db.info.get("settings")
+    return model_store.current(settings.data_dir) if settings is not None else None
 
 
 # -- fee schedule ----------------------------------------------------------------------------
