@@ -44,11 +44,11 @@ def test_off_topic_question_is_not_answered(client, kb):
 
 
 def test_suggestions_as_you_type(client, kb):
-    body = client.get("/api/v1/help/suggest", params={"q": "forgot", "lang": "en"}).json()
+    body = client.post("/api/v1/help/suggest", json={"q": "forgot", "lang": "en"}).json()
     assert set(body) == {"results"}
     assert "forgot-password" in [hit["slug"] for hit in body["results"]]
     assert set(body["results"][0]) == {"slug", "title", "score", "snippet"}
-    zh = client.get("/api/v1/help/suggest", params={"q": "忘记", "lang": "zh"}).json()
+    zh = client.post("/api/v1/help/suggest", json={"q": "忘记", "lang": "zh"}).json()
     assert zh["results"][0]["slug"] == "forgot-password"
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import pickle
 import threading
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -23,6 +24,9 @@ log = logging.getLogger("walletdesk.helpcenter")
 MODEL_FILE = "help-search-model.pkl"
 
 _LOCK = threading.Lock()
+# One build at a time, so that a build started earlier (with fewer labels) cannot finish
+# last and replace a newer model.
+_BUILD_LOCK = threading.Lock()
 _MODELS: dict[Path, QuestionModel] = {}
 _BUILDING: set[Path] = set()
 # Built from the shipped data alone, once per process (tests start many apps).
@@ -38,8 +42,15 @@ def current(data_dir: Path) -> QuestionModel | None:
     return _MODELS.get(model_path(data_dir).resolve())
 
 
-def train(data_dir: Path, labels: Sequence[Example]) -> QuestionModel:
+def train(
+    data_dir: Path, labels: Sequence[Example] | Callable[[], Sequence[Example]]
+) -> QuestionModel:
     """Build from the shipped data and `labels`, save into the data dir, and use it now."""
+    with _BUILD_LOCK:
+        return _train(data_dir, labels() if callable(labels) else labels)
+
+
+def _train(data_dir: Path, labels: Sequence[Example]) -> QuestionModel:
     docs = docs_from_articles(read_articles())
     fingerprint = training.fingerprint(f"{e.lang}|{e.target}|{e.text}" for e in labels)
     model = _SHIPPED.get(fingerprint) if not labels else None
@@ -87,7 +98,7 @@ def ensure(data_dir: Path, labels: Callable[[], Sequence[Example]], *, wait: boo
 
     def run() -> None:
         try:
-            train(data_dir, labels())
+            train(data_dir, labels)
         except Exception:
             log.exception("building the help search model failed; lexical search only")
         finally:
@@ -98,6 +109,15 @@ def ensure(data_dir: Path, labels: Callable[[], Sequence[Example]], *, wait: boo
         run()
         return
     threading.Thread(target=run, name="help-search-model", daemon=True).start()
+
+
+def wait(data_dir: Path, *, timeout: float = 300.0) -> QuestionModel | None:
+    """Wait for a build of this data dir in progress (tests, benchmarks)."""
+    key = model_path(data_dir).resolve()
+    deadline = time.monotonic() + timeout
+    while key in _BUILDING and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return current(data_dir)
 
 
 def forget(data_dir: Path) -> None:
