@@ -18,7 +18,7 @@ from walletdesk.db import session_scope
 from walletdesk.helpcenter import service
 
 STATIC = Path(__file__).resolve().parents[2] / "src" / "walletdesk" / "web" / "static"
-TYPED = "my secret withdrawal question zq7"
+TYPED = "how do i withdraw my secret zq7 savings"
 
 
 @pytest.fixture
@@ -42,7 +42,7 @@ def test_a_query_typed_into_the_suggestion_box_never_appears_in_the_access_log(a
     access.addHandler(captured)
     level = access.level
     access.setLevel(logging.INFO)
-    server = uvicorn.Server(uvicorn.Config(app, port=0, access_log=True, log_level="info"))
+    server = uvicorn.Server(uvicorn.Config(app, port=0, access_log=True, log_config=None))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:
@@ -50,7 +50,7 @@ def test_a_query_typed_into_the_suggestion_box_never_appears_in_the_access_log(a
             time.sleep(0.02)
         port = server.servers[0].sockets[0].getsockname()[1]
         with httpx.Client(base_url=f"http://127.0.0.1:{port}") as http:
-            for end in range(3, len(TYPED) + 1, 6):
+            for end in [*range(3, len(TYPED), 6), len(TYPED)]:
                 typed = http.post(
                     "/api/v1/help/suggest", json={"q": TYPED[:end], "lang": "en", "limit": 5}
                 )
