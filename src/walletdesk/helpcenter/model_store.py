@@ -17,7 +17,7 @@ from pathlib import Path
 from walletdesk.helpcenter import training
 from walletdesk.helpcenter.content import read_articles
 from walletdesk.helpcenter.model import VERSION, QuestionModel, build
-from walletdesk.helpcenter.search import SearchIndex, docs_from_articles
+from walletdesk.helpcenter.search import SearchDoc, SearchIndex
 from walletdesk.helpcenter.training import Example
 
 log = logging.getLogger("walletdesk.helpcenter")
@@ -51,7 +51,7 @@ def train(
 
 
 def _train(data_dir: Path, labels: Sequence[Example]) -> QuestionModel:
-    docs = docs_from_articles(read_articles())
+    docs = [SearchDoc(a.slug, a.lang, a.title, a.summary, a.body) for a in read_articles()]
     fingerprint = training.fingerprint(f"{e.lang}|{e.target}|{e.text}" for e in labels)
     model = _SHIPPED.get(fingerprint) if not labels else None
     if model is None:

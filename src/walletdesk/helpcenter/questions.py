@@ -146,11 +146,12 @@ def label_group(db: Session, *, lang: str, key: str, label: str, actor: User, ip
         db.scalar(select(HelpArticle.id).where(HelpArticle.slug == label)) is None
     ):
         raise ValidationFailed("Choose an article or out of scope.", field="label")
-    count = db.execute(
+    done = db.execute(
         update(HelpQuestion)
         .where(HelpQuestion.lang == lang, HelpQuestion.text_key == key)
         .values(label=label, labelled_by=actor.id, labelled_at=utcnow())
-    ).rowcount
+    )
+    count = getattr(done, "rowcount", 0)
     if not count:
         raise NotFound("This question is no longer in the log.")
     audit.record(
