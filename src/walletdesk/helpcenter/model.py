@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -60,10 +61,14 @@ class QuestionModel:
     fingerprint: str = ""
     version: int = VERSION
     build_seconds: float = 0.0
+    _fast: _FastScorer | None = field(default=None, repr=False, compare=False)
 
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:
         cleaned = [_clean(t) for t in texts]
-        margins = self.classifier.decision_function(self.features.transform(cleaned))
+        if len(cleaned) == 1:
+            margins = self._margins_of_one(cleaned[0])[None, :]
+        else:
+            margins = self.classifier.decision_function(self.features.transform(cleaned))
         margins = np.asarray(margins, dtype=float) * SOFTMAX_SCALE
         margins -= margins.max(axis=1, keepdims=True)
         probs = np.exp(margins)
@@ -74,6 +79,20 @@ class QuestionModel:
                 probs[row] = 0.0
                 probs[row, self.classes.index(known)] = 1.0
         return np.asarray(probs)
+
+    def _margins_of_one(self, text: str) -> np.ndarray:
+        """decision_function for one question without scikit-learn's per-call checks (which
+        cost more than the arithmetic): the same TF-IDF, the same weights."""
+        if self._fast is None:
+            self._fast = _FastScorer(self.features, self.classifier)
+        return self._fast.margins(text)
+
+    def __getstate__(self) -> dict[str, object]:
+        return {k: v for k, v in self.__dict__.items() if k != "_fast"}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._fast = None
 
     def search(self, index: SearchIndex, query: str, *, lang: str, limit: int = 5) -> SearchResult:
         """The lexical ranking and the model's probabilities blended; see `blend_scores`."""
@@ -109,6 +128,33 @@ class QuestionModel:
         limit_t = self.thresholds.get(lang, 0.5) if threshold is None else threshold
         confidence = hits[0].score if hits else 0.0
         return SearchResult(answered=confidence >= limit_t, hits=hits, confidence=confidence)
+
+
+class _FastScorer:
+    """The fitted vectorizers' vocabularies, idf and analyzers, and the classifier's weights."""
+
+    def __init__(self, features: FeatureUnion, classifier: LinearSVC) -> None:
+        self.parts: list[tuple[Callable[[str], list[str]], dict[str, int], np.ndarray, int]] = []
+        offset = 0
+        for _name, vectorizer in features.transformer_list:
+            vocabulary = {str(k): int(v) for k, v in vectorizer.vocabulary_.items()}
+            self.parts.append((vectorizer.build_analyzer(), vocabulary, vectorizer.idf_, offset))
+            offset += len(vocabulary)
+        self.coef = np.asarray(classifier.coef_, dtype=float)
+        self.intercept = np.asarray(classifier.intercept_, dtype=float)
+
+    def margins(self, text: str) -> np.ndarray:
+        total = self.intercept.copy()
+        for analyzer, vocabulary, idf, offset in self.parts:
+            counts = Counter(vocabulary[t] for t in analyzer(text) if t in vocabulary)
+            if not counts:
+                continue
+            columns = np.fromiter(counts.keys(), dtype=int)
+            tf = 1.0 + np.log(np.fromiter(counts.values(), dtype=float))  # sublinear_tf
+            values = tf * idf[columns]
+            values /= np.linalg.norm(values)
+            total += self.coef[:, columns + offset] @ values
+        return total
 
 
 def blend_scores(
