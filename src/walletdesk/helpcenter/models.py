@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from walletdesk.db import Base, UTCDateTime, utcnow
@@ -153,7 +153,7 @@ class HelpQuestion(Base):
     text_key: Mapped[str] = mapped_column(String(300))  # normalised, for grouping
     answered: Mapped[bool] = mapped_column(default=False)
     top_slug: Mapped[str | None] = mapped_column(String(80))
-    confidence: Mapped[float] = mapped_column(default=0.0)
+    confidence: Mapped[float] = mapped_column(Float, default=0.0)
     opened_slug: Mapped[str | None] = mapped_column(String(80))
     feedback: Mapped[str | None] = mapped_column(String(16))
     opened_case: Mapped[bool] = mapped_column(default=False)
