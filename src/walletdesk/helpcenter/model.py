@@ -119,6 +119,9 @@ class QuestionModel:
     ) -> SearchResult:
         blend = self.blend if blend is None else blend
         scores = blend_scores(self.classes, probs, lexical.hits, blend)
+        known = self._remembered(query)
+        if known is not None:  # an admin labelled this very question
+            scores = {} if known == OUT_OF_SCOPE else {known: 1.0}
         ranked = sorted(scores.items(), key=lambda kv: -kv[1])
         hits: list[SearchHit] = []
         by_slug = {h.slug: h for h in lexical.hits}
@@ -134,8 +137,8 @@ class QuestionModel:
                 break
         limit_t = self.thresholds.get(lang, 0.5) if threshold is None else threshold
         confidence = hits[0].score if hits else 0.0
-        if lexical.confidence < self.lexical_floor:
-            confidence = 0.0 if self._remembered(query) is None else confidence
+        if lexical.confidence < self.lexical_floor and known is None:
+            confidence = 0.0
         return SearchResult(answered=confidence >= limit_t, hits=hits, confidence=confidence)
 
     def _remembered(self, query: str) -> str | None:
