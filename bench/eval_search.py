@@ -191,7 +191,10 @@ def main() -> None:
     start = time.perf_counter()
     model = build(index, docs)
     build_s = time.perf_counter() - start
-    print(f"model built in {build_s:.1f} s; blend {model.blend}, thresholds {model.thresholds}")
+    print(
+        f"model built in {build_s:.1f} s; blend {model.blend}, scope thresholds "
+        f"{model.thresholds}, lexical floor {model.lexical_floor}"
+    )
     sizes = training.split_sizes()
     for source in ("paraphrases", "dev", "banking77"):
         for lang in ("zh", "en"):

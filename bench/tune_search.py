@@ -36,12 +36,12 @@ def main() -> None:
         e for e in calib if e.source == "banking77"
     ][::3]
     measure = [e for e in validation if half(e.text) == 1]
-    grid = itertools.product((0.1, 0.3, 1.0), (2.0, 4.0, 8.0), (0.1, 0.2, 0.5))
-    for c, scale, b77 in grid:
-        model.SOFTMAX_SCALE = scale
-        model.SOURCE_WEIGHTS["banking77"] = b77
-        features, classifier = model.fit(train, c=c)
-        built = model.QuestionModel(features, classifier, [str(k) for k in classifier.classes_])
+    grid = itertools.product((0.3, 1.0), (0.1, 0.3, 1.0), (0.2, 1.0))
+    for c, scope_c, b77 in grid:
+        model.SCOPE_WEIGHTS["banking77"] = b77
+        features, classifier, scope = model.fit(train, c=c, scope_c=scope_c)
+        classes = [str(k) for k in classifier.classes_]
+        built = model.QuestionModel(features, classifier, classes, scope)
         model.calibrate(built, index, calib)
         row = []
         for name, keep in (
@@ -57,7 +57,8 @@ def main() -> None:
             answered = sum(r.answered for _, r in scope) / len(scope)
             oos_rate = sum(r.answered for r in oos) / max(1, len(oos))
             row.append(f"{name} top1 {top1:.3f} ans {answered:.3f} oos {oos_rate:.3f}")
-        print(f"C={c} scale={scale} b77={b77} blend={built.blend} | " + " | ".join(row))
+        head = f"C={c} scope_C={scope_c} scope_b77={b77} blend={built.blend}"
+        print(f"{head} | " + " | ".join(row))
 
 
 if __name__ == "__main__":
