@@ -165,7 +165,9 @@ def http_latency(queries: list[Example], data_dir: Path) -> tuple[list[float], l
     port = server.servers[0].sockets[0].getsockname()[1]
     model_store.ensure(data_dir, list, wait=True)
     timings: list[list[float]] = []
-    with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
+    # The first request builds the search index: on a busy machine that takes more than
+    # httpx's default 5 s.
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120) as client:
         for with_model in (True, False):
             if not with_model:
                 model_store.forget(data_dir)

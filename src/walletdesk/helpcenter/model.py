@@ -200,6 +200,25 @@ class _FastScorer:
             self.parts.append((vectorizer.build_analyzer(), vocabulary, vectorizer.idf_, offset))
             offset += len(vocabulary)
         self.weights: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        # The last question's TF-IDF vector: the topic and the scope classifier read the same.
+        self._last: tuple[str, list[tuple[np.ndarray, np.ndarray]]] = ("", [])
+
+    def vector(self, text: str) -> list[tuple[np.ndarray, np.ndarray]]:
+        """The question's non-zero TF-IDF columns and values, per part (each normalised)."""
+        last = self._last
+        if last[0] == text and last[1]:
+            return last[1]
+        found = []
+        for analyzer, vocabulary, idf, offset in self.parts:
+            counts = Counter(vocabulary[t] for t in analyzer(text) if t in vocabulary)
+            if not counts:
+                continue
+            columns = np.fromiter(counts.keys(), dtype=int)
+            tf = 1.0 + np.log(np.fromiter(counts.values(), dtype=float))  # sublinear_tf
+            values = tf * idf[columns]
+            found.append((columns + offset, values / np.linalg.norm(values)))
+        self._last = (text, found)
+        return found
 
     def margins(self, text: str, classifier: LinearSVC) -> np.ndarray:
         coef, intercept = self.weights.setdefault(
@@ -210,15 +229,8 @@ class _FastScorer:
             ),
         )
         total = intercept.copy()
-        for analyzer, vocabulary, idf, offset in self.parts:
-            counts = Counter(vocabulary[t] for t in analyzer(text) if t in vocabulary)
-            if not counts:
-                continue
-            columns = np.fromiter(counts.keys(), dtype=int)
-            tf = 1.0 + np.log(np.fromiter(counts.values(), dtype=float))  # sublinear_tf
-            values = tf * idf[columns]
-            values /= np.linalg.norm(values)
-            total += coef[:, columns + offset] @ values
+        for columns, values in self.vector(text):
+            total += coef[:, columns] @ values
         return total
 
 
