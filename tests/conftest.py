@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from walletdesk.app import create_app
 from walletdesk.config import Settings
 from walletdesk.db import make_engine, session_scope
+from walletdesk.helpcenter import model_store
 from walletdesk.identity import service as identity
 from walletdesk.identity.models import User
 from walletdesk.migrations import upgrade
@@ -81,10 +82,20 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
     _truncate_all(url)
 
 
+@pytest.fixture(scope="session")
+def search_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The help-search model, built once per worker from the shipped data and shared (an app
+    with no model builds one in the background: seconds of CPU for every test's app)."""
+    path = tmp_path_factory.mktemp("search-model")
+    model_store.train(path, [])
+    return path
+
+
 @pytest.fixture
-def settings(tmp_path: Path, db_url: str) -> Settings:
+def settings(tmp_path: Path, db_url: str, search_model_dir: Path) -> Settings:
     return Settings(
         data_dir=tmp_path / "data",
+        search_model_dir=search_model_dir,
         database_url=db_url,
         secret_key="test-secret-key-not-for-production",
         jobs="off",  # tests run jobs themselves (tests/test_jobs.py)

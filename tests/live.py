@@ -27,6 +27,7 @@ def serving(settings: Settings) -> Iterator[str]:
         "WALLETDESK_DATABASE_URL": settings.db_url,
         "WALLETDESK_SECRET_KEY": settings.secret_key,
         "WALLETDESK_JOBS": "off",
+        "WALLETDESK_SEARCH_MODEL_DIR": str(settings.model_dir),
     }
     server = subprocess.Popen(
         [sys.executable, "-m", "walletdesk.cli", "serve", "--port", str(port)],

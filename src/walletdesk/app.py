@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import text
+from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -32,6 +33,7 @@ from walletdesk.db import (
     session_scope,
 )
 from walletdesk.errors import DomainError, RateLimited, TooLarge
+from walletdesk.helpcenter import training
 from walletdesk.i18n import N_, Translator, catalog, gettext
 from walletdesk.identity.present import local_time
 from walletdesk.money import format_minor
@@ -96,6 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runner = jobs.start_inline(factory=factory, settings=settings)
+        await anyio.to_thread.run_sync(_start_search_model, settings, factory)
         yield
 
         def shut_down() -> None:  # waits for the jobs thread and closes connections
@@ -153,6 +156,22 @@ def _prepare_routes(app: FastAPI) -> None:
     scope = {"type": "http", "method": "GET", "path": "/", "root_path": "", "headers": []}
     for route in app.router.routes:
         route.matches(scope)
+
+
+def _start_search_model(settings: Settings, factory: sessionmaker[Session]) -> None:
+    """Load the built help-search model, or build it in the background when there is none
+    (a clean clone): searches use the lexical ranking until it is ready."""
+    from walletdesk.helpcenter import model_store, questions
+
+    def labels() -> list[training.Example]:
+        try:
+            with session_scope(factory) as db:
+                return questions.labelled_examples(db)
+        except Exception:  # no schema yet: the shipped data alone
+            log.warning("help search labels unavailable; building from the shipped data")
+            return []
+
+    model_store.ensure(settings.model_dir, labels)
 
 
 def _template_globals(request: Request) -> dict[str, object]:

@@ -168,5 +168,30 @@ def kb_load() -> None:
     console.print(json.dumps({"articles_loaded": count}))
 
 
+@kb_app.command("train")
+def kb_train() -> None:
+    """Build the help-search question model from the shipped training data and the admins'
+    labels into the data dir (the evaluation's test split is never read)."""
+    from walletdesk.helpcenter import questions
+    from walletdesk.helpcenter import service as helpcenter
+
+    settings = _settings()
+    upgrade(settings.db_url)
+    engine = make_engine(settings.db_url)
+    with session_scope(make_sessionmaker(engine)) as db:
+        labels = questions.label_count(db)
+        model = helpcenter.build_search_model(db, data_dir=settings.model_dir)
+    engine.dispose()
+    summary = {
+        "labels": labels,
+        "classes": len(model.classes),
+        "blend": model.blend,
+        "thresholds": model.thresholds,
+        "seconds": round(model.build_seconds, 1),
+        "path": str(settings.model_dir / "help-search-model.pkl"),
+    }
+    console.print(json.dumps(summary))
+
+
 if __name__ == "__main__":
     app()

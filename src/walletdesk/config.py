@@ -21,6 +21,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="WALLETDESK_", env_file=".env", extra="ignore")
 
     data_dir: Path = Path("var")
+    search_model_dir: Path | None = None  # empty: the data dir (the built help-search model)
     database_url: str = ""  # empty: SQLite file under data_dir
     redis_url: str = ""  # empty: in-process fan-out
     secret_key: str = ""  # empty: generated once and kept in data_dir/secret.key
@@ -92,6 +93,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'walletdesk.db').resolve()}"
+
+    @property
+    def model_dir(self) -> Path:
+        return self.search_model_dir or self.data_dir
 
     @property
     def uploads_dir(self) -> Path:

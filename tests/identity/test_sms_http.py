@@ -99,9 +99,12 @@ class HttpSmsSettings(Settings):
     sms_sender: str = SENDER
 
 
-def test_registration_codes_go_through_the_http_provider(twilio, db_url, tmp_path: Path):
+def test_registration_codes_go_through_the_http_provider(
+    twilio, db_url, tmp_path: Path, search_model_dir: Path
+):
     settings = HttpSmsSettings(
         data_dir=tmp_path / "data",
+        search_model_dir=search_model_dir,
         database_url=db_url,
         secret_key="test-secret-key-not-for-production",
         sms_http_url=twilio,

@@ -59,9 +59,12 @@ def live_port() -> int:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, db_url: str, sandbox: SandboxServer, live_port: int) -> Settings:
+def settings(
+    tmp_path: Path, db_url: str, sandbox: SandboxServer, live_port: int, search_model_dir: Path
+) -> Settings:
     return PaymentTestSettings(
         data_dir=tmp_path / "data",
+        search_model_dir=search_model_dir,
         database_url=db_url,
         secret_key="test-secret-key-not-for-production",
         payments_sandbox_url=sandbox.url,

@@ -29,6 +29,7 @@ DONE_MESSAGES = {
     "unpublished": "Unpublished. The public no longer sees it.",
     "deactivated": "Deactivated. This person can no longer sign in.",
     "reactivated": "Reactivated.",
+    "labelled": "Labelled. The next model build (walletdesk kb train) learns from it.",
 }
 
 

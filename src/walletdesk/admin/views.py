@@ -7,7 +7,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse
 
-from walletdesk.admin import announcements, articles, channels, staff
+from walletdesk.admin import announcements, articles, channels, questions, staff
 from walletdesk.admin.common import admin_only, render, require_admin
 from walletdesk.helpcenter import announcements as notices
 from walletdesk.helpcenter import registry, service
@@ -32,5 +32,5 @@ def dashboard(ctx: Context) -> HTMLResponse:
     )
 
 
-for module in (articles, announcements, channels, staff):
+for module in (articles, announcements, channels, staff, questions):
     router.include_router(module.router)

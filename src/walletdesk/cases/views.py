@@ -19,6 +19,7 @@ from walletdesk.cases.categories import CATEGORIES, CURRENCIES, FIELDS, Category
 from walletdesk.cases.models import Case
 from walletdesk.cases.webforms import display_for, field_errors, read_form
 from walletdesk.errors import DomainError
+from walletdesk.helpcenter import questions as help_questions
 from walletdesk.helpcenter import service as helpcenter
 from walletdesk.identity.models import User
 from walletdesk.money import format_minor
@@ -116,6 +117,9 @@ def new_case_submit(ctx: Context) -> Response:
     except DomainError as exc:
         errors = field_errors(ctx, exc)
         return _case_form(ctx, kind, values=values, errors=errors, status_code=exc.status)
+    # The help center's last search did not do: admins see that question as unhelpful.
+    asked = help_questions.question_id(ctx.request.cookies.get(help_questions.QUESTION_COOKIE))
+    help_questions.record_case_opened(ctx.db, question_id=asked)
     return RedirectResponse(f"/portal/cases/{case.id}", status_code=303)
 
 

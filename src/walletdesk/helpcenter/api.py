@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query
 from walletdesk.helpcenter import announcements, fees, registry, schemas, service
 from walletdesk.helpcenter.models import HelpCategory, OfficialChannel
 from walletdesk.helpcenter.search import SearchHit
+from walletdesk.i18n import normalize_lang
 from walletdesk.web.deps import Context
 from walletdesk.web.limits import rate_limited
 
@@ -95,22 +96,20 @@ def search(
     lang: str | None = LANG,
     limit: int = Query(5, ge=1, le=20),
 ) -> schemas.SearchResponse:
-    result = service.search_articles(ctx.db, query=q, lang=ctx.lang, limit=limit)
+    result, _question = service.ask(ctx.db, query=q, lang=ctx.lang, limit=limit, user=ctx.user)
     return schemas.SearchResponse(answered=result.answered, results=_hits(result.hits))
 
 
-@router.get(
+@router.post(
     "/suggest",
     response_model=schemas.SuggestResponse,
     dependencies=[Depends(rate_limited("help_suggest"))],
 )
-def suggest(
-    ctx: Context,
-    q: str = Query("", max_length=1000, description="What has been typed so far"),
-    lang: str | None = LANG,
-    limit: int = Query(5, ge=1, le=10),
-) -> schemas.SuggestResponse:
-    hits = service.suggest_articles(ctx.db, query=q, lang=ctx.lang, limit=limit)
+def suggest(ctx: Context, body: schemas.SuggestRequest) -> schemas.SuggestResponse:
+    """Suggestions as the customer types. POST, so what is typed stays out of URLs and
+    request logs; not logged as a question (half-typed words are not questions)."""
+    lang = normalize_lang(body.lang) or ctx.lang
+    hits = service.suggest_articles(ctx.db, query=body.q, lang=lang, limit=body.limit)
     return schemas.SuggestResponse(results=_hits(hits))
 
 

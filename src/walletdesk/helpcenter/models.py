@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from walletdesk.db import Base, UTCDateTime, utcnow
@@ -129,3 +129,38 @@ class OfficialChannel(Base):
 
     def notes(self, lang: str) -> str:
         return self.notes_en if lang == "en" else self.notes_zh
+
+
+QUESTION_KINDS = ("search", "assistant")
+FEEDBACK_VALUES = ("helpful", "not_helpful")
+
+
+class HelpQuestion(Base):
+    """A question asked of help search (or the assistant), as stored: secrets redacted.
+
+    What followed is filled in later: the article opened from the results, the "was this
+    helpful" answer, and whether the customer opened a case anyway. `label` is an admin's
+    verdict (an article slug, or training.OUT_OF_SCOPE), read by the next model build.
+    """
+
+    __tablename__ = "help_questions"
+    __table_args__ = (Index("ix_help_questions_key", "lang", "text_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), default="search")
+    lang: Mapped[str] = mapped_column(String(8))
+    text: Mapped[str] = mapped_column(Text)
+    text_key: Mapped[str] = mapped_column(String(300))  # normalised, for grouping
+    answered: Mapped[bool] = mapped_column(default=False)
+    top_slug: Mapped[str | None] = mapped_column(String(80))
+    confidence: Mapped[float] = mapped_column(Float, default=0.0)
+    opened_slug: Mapped[str | None] = mapped_column(String(80))
+    feedback: Mapped[str | None] = mapped_column(String(16))
+    opened_case: Mapped[bool] = mapped_column(default=False)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    label: Mapped[str | None] = mapped_column(String(80))
+    labelled_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    labelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(
+        UTCDateTime(timezone=True), default=utcnow, index=True
+    )

@@ -55,6 +55,14 @@ class SearchResponse(BaseModel):
     results: list[SearchHit]
 
 
+class SuggestRequest(BaseModel):
+    """What has been typed so far, in the body: request logs keep URLs, not bodies."""
+
+    q: str = Field("", max_length=1000, description="What has been typed so far")
+    lang: str | None = Field(None, description="zh or en (default: the caller's language)")
+    limit: int = Field(5, ge=1, le=10)
+
+
 class SuggestResponse(BaseModel):
     results: list[SearchHit]
 

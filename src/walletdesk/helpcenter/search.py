@@ -96,6 +96,7 @@ class SearchHit:
 class SearchResult:
     answered: bool
     hits: list[SearchHit]
+    confidence: float = 0.0  # the best hit's score, which `answered` is decided on
 
 
 @dataclass
@@ -194,7 +195,16 @@ class SearchIndex:
                 SearchHit(h.slug, h.title, round(h.score * VETO_FACTOR, 4), h.snippet) for h in hits
             ]
         answered = bool(hits) and hits[0].score >= ANSWER_THRESHOLD
-        return SearchResult(answered=answered, hits=hits)
+        return SearchResult(answered=answered, hits=hits, confidence=hits[0].score if hits else 0.0)
+
+    def hit_for(self, slug: str, *, lang: str, query: str) -> SearchHit | None:
+        """The article `slug` in `lang` as a hit for `query` (score 0), when published."""
+        index = self._langs.get(lang)
+        article = index.by_slug.get(slug) if index is not None else None
+        if article is None:
+            return None
+        weights = self._weights(analyze(str(query)[: textnorm.MAX_QUERY_CHARS], self._corrector))
+        return _hit(article, 0.0, weights)
 
     def suggest(self, prefix: str, *, lang: str, limit: int = 5) -> list[SearchHit]:
         key = textnorm.clean(str(prefix)[: textnorm.MAX_QUERY_CHARS]).strip()

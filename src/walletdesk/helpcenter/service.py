@@ -11,6 +11,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -18,8 +19,9 @@ from sqlalchemy.orm import Session
 from walletdesk.audit import service as audit
 from walletdesk.db import utcnow
 from walletdesk.errors import Conflict, NotFound, ValidationFailed
-from walletdesk.helpcenter import announcements, bundled, registry
+from walletdesk.helpcenter import announcements, bundled, model_store, questions, registry
 from walletdesk.helpcenter.fees import FeeSchedule, load_schedule
+from walletdesk.helpcenter.model import QuestionModel
 from walletdesk.helpcenter.models import ArticleVersion, HelpArticle, HelpCategory
 from walletdesk.helpcenter.search import SearchDoc, SearchHit, SearchIndex, SearchResult
 from walletdesk.identity.models import User
@@ -413,17 +415,55 @@ def search_index(db: Session) -> SearchIndex:
 
 
 def search_articles(db: Session, *, query: str, lang: str, limit: int = 5) -> SearchResult:
-    """Published articles that answer `query`; `answered` is false when none is confident."""
+    """Published articles that answer `query`, best first, each with its score in [0, 1];
+    `confidence` is the best one's and `answered` is false when no article is a confident
+    answer (the threshold calibrated on held-out questions; see helpcenter/model.py).
+
+    This is the one entry point of help search: the help center, its API and the assistant
+    rank with it. The trained model joins the lexical ranking once it is built or loaded.
+    """
     if not query.strip():
         return SearchResult(answered=False, hits=[])
-    return search_index(db).search(query, lang=lang, limit=limit)
+    index = search_index(db)
+    model = _model(db)
+    if model is None:
+        return index.search(query, lang=lang, limit=limit)
+    return model.search(index, query, lang=lang, limit=limit)
+
+
+def ask(
+    db: Session, *, query: str, lang: str, limit: int = 5, kind: str = "search", user: User | None
+) -> tuple[SearchResult, int | None]:
+    """`search_articles`, and the question logged (secrets redacted) for admins to review;
+    returns the result and the id of the logged question (None when nothing was asked)."""
+    result = search_articles(db, query=query, lang=lang, limit=limit)
+    row = questions.log_question(db, query=query, lang=lang, result=result, kind=kind, user=user)
+    return result, row.id if row is not None else None
+
+
+def build_search_model(db: Session, *, data_dir: Path) -> QuestionModel:
+    """Build the question model from the shipped data and the admins' labels, and use it."""
+    return model_store.train(data_dir, questions.labelled_examples(db))
 
 
 def suggest_articles(db: Session, *, query: str, lang: str, limit: int = 5) -> list[SearchHit]:
     """Articles to suggest while someone is still typing `query`."""
     if not query.strip():
         return []
-    return search_index(db).suggest(query, lang=lang, limit=limit)
+    index = search_index(db)
+    hits = index.suggest(query, lang=lang, limit=limit)
+    model = _model(db)
+    if model is None:
+        return hits
+    # A confident answer to what is typed so far comes first, then titles it completes.
+    found = model.search(index, query, lang=lang, limit=limit)
+    first = found.hits[:1] if found.answered else []
+    return [*first, *(h for h in hits if h.slug not in {f.slug for f in first})][:limit]
+
+
+def _model(db: Session) -> QuestionModel | None:
+    settings = db.info.get("settings")
+    return model_store.current(settings.model_dir) if settings is not None else None
 
 
 # -- fee schedule ----------------------------------------------------------------------------

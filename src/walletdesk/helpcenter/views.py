@@ -6,14 +6,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Form
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from walletdesk.errors import ValidationFailed
-from walletdesk.helpcenter import announcements, fees, registry, service
+from walletdesk.errors import Forbidden, ValidationFailed
+from walletdesk.helpcenter import announcements, fees, questions, registry, service
 from walletdesk.helpcenter.display import page_values
 from walletdesk.helpcenter.markdown import render_markdown
-from walletdesk.web.deps import Context
+from walletdesk.helpcenter.models import FEEDBACK_VALUES
+from walletdesk.web.deps import Context, csrf_valid
 from walletdesk.web.limits import check_rate
 
 router = APIRouter(include_in_schema=False)
@@ -55,20 +56,50 @@ def category(slug: str, ctx: Context) -> HTMLResponse:
 def article(slug: str, ctx: Context) -> HTMLResponse:
     found = service.get_published(ctx.db, slug=slug, lang=ctx.lang)
     related = service.related_articles(ctx.db, article=found, lang=ctx.lang)
-    return _render(ctx, "helpcenter/article.html", article=found, related=related)
+    asked = questions.question_id(ctx.request.query_params.get("from"))
+    questions.record_opened(ctx.db, question_id=asked, slug=found.slug)
+    thanks = ctx.request.query_params.get("feedback") in FEEDBACK_VALUES
+    return _render(
+        ctx, "helpcenter/article.html", article=found, related=related, asked=asked, thanks=thanks
+    )
+
+
+@router.post("/help/articles/{slug}/feedback")
+def article_feedback(
+    slug: str,
+    ctx: Context,
+    helpful: str = Form(""),
+    asked_from: str = Form("", alias="from"),
+    csrf_token: str = Form(""),
+) -> Response:
+    """ "Was this article helpful?" — kept with the question it was opened from."""
+    if not csrf_valid(ctx.request, csrf_token):
+        raise Forbidden("Your form expired. Please reload the page and try again.", code="csrf")
+    found = service.get_published(ctx.db, slug=slug, lang=ctx.lang)
+    value = helpful
+    asked = questions.question_id(asked_from)
+    questions.record_feedback(ctx.db, question_id=asked, slug=found.slug, value=value)
+    back = f"/help/articles/{found.slug}?feedback={value}" + (f"&from={asked}" if asked else "")
+    return RedirectResponse(back, status_code=303)
 
 
 @router.get("/help/search")
 def search(ctx: Context, q: str = "") -> HTMLResponse:
     query = q.strip()[:MAX_QUERY]
-    result = service.search_articles(ctx.db, query=query, lang=ctx.lang, limit=8)
-    return _render(
+    result, asked = service.ask(ctx.db, query=query, lang=ctx.lang, limit=8, user=ctx.user)
+    response = _render(
         ctx,
         "helpcenter/search.html",
         q=query,
         result=result,
+        asked=asked,
         categories=service.list_categories(ctx.db),
     )
+    if asked is not None:
+        response.set_cookie(
+            questions.QUESTION_COOKIE, str(asked), max_age=3600, httponly=True, samesite="lax"
+        )
+    return response
 
 
 @router.get("/help/announcements")

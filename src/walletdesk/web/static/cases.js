@@ -93,8 +93,17 @@
     if (query.length < 2) { render([]); return; }
     if (controller) { controller.abort(); }
     controller = new AbortController();
-    var url = "/api/v1/help/suggest?q=" + encodeURIComponent(query) + "&lang=" + lang;
-    fetch(url, { signal: controller.signal, headers: { "Accept": "application/json" } })
+    // What is typed goes in the body, never the URL: request logs keep URLs.
+    var headers = { "Accept": "application/json", "Content-Type": "application/json" };
+    var token = document.querySelector("input[name=csrf_token]");
+    if (token && token.value) { headers["X-CSRF-Token"] = token.value; }
+    fetch("/api/v1/help/suggest", {
+      method: "POST",
+      headers: headers,
+      body: JSON.stringify({ q: query, lang: lang, limit: 5 }),
+      credentials: "same-origin",
+      signal: controller.signal
+    })
       .then(function (response) { return response.ok ? response.json() : { results: [] }; })
       .then(function (data) { render((data.results || []).slice(0, 5)); })
       .catch(function () { /* suggestions are a help, never an obstacle */ });

@@ -9,6 +9,14 @@
     return (document.documentElement.lang || "zh").toLowerCase().indexOf("en") === 0 ? "en" : "zh";
   }
 
+  function jsonHeaders() {
+    // A signed-in visitor's cookie-authenticated POST carries the page's CSRF token.
+    var headers = { Accept: "application/json", "Content-Type": "application/json" };
+    var token = document.querySelector("input[name=csrf_token]");
+    if (token && token.value) { headers["X-CSRF-Token"] = token.value; }
+    return headers;
+  }
+
   function render(list, results) {
     list.textContent = "";
     results.forEach(function (hit) {
@@ -42,8 +50,14 @@
       if (q.length < MIN_CHARS) { render(list, []); return; }
       if (pending && pending.abort) { pending.abort(); }
       pending = window.AbortController ? new AbortController() : null;
-      var url = endpoint + "?limit=5&lang=" + pageLang() + "&q=" + encodeURIComponent(q);
-      fetch(url, { headers: { Accept: "application/json" }, signal: pending ? pending.signal : undefined })
+      // What is typed goes in the body, never the URL: request logs keep URLs.
+      fetch(endpoint, {
+        method: "POST",
+        headers: jsonHeaders(),
+        body: JSON.stringify({ q: q, lang: pageLang(), limit: 5 }),
+        credentials: "same-origin",
+        signal: pending ? pending.signal : undefined
+      })
         .then(function (r) { return r.ok ? r.json() : { results: [] }; })
         .then(function (data) { if (input.value.trim() === q) { render(list, data.results || []); } })
         .catch(function () { /* aborted or offline: keep the plain form */ });

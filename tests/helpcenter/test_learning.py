@@ -1,0 +1,136 @@
+"""Help search learns from what customers ask: every question is logged (secrets redacted),
+with the article opened and whether it helped; admins label what was not answered, and the
+next model build answers it. The evaluation's test split never reaches a build."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from tests.conftest import csrf_of, sign_in
+from walletdesk.audit.models import AuditEntry
+from walletdesk.db import session_scope
+from walletdesk.helpcenter import model, model_store, service, training
+from walletdesk.helpcenter.content import read_articles
+from walletdesk.helpcenter.models import HelpQuestion
+from walletdesk.helpcenter.search import SearchIndex, docs_from_articles
+
+STRANGE = "zorblax quibbled my flibbertigibbet"
+
+
+@pytest.fixture
+def kb(app) -> int:
+    with session_scope(app.state.sessionmaker) as db:
+        return service.load_knowledge_base(db)
+
+
+def test_the_test_split_never_reaches_a_model_build(monkeypatch):
+    test_texts = {training.split_of(ex.text) for ex in training.test_examples()}
+    assert test_texts == {"test"}
+    for split in training.BUILD_SPLITS:
+        assert all(
+            training.split_of(ex.text) == split for ex in training.build_examples(split=split)
+        )
+    with pytest.raises(ValueError):
+        training.build_examples(split="test")
+
+    def forbidden() -> None:
+        raise AssertionError("a model build read the test split")
+
+    monkeypatch.setattr(training, "test_examples", forbidden)
+    docs = docs_from_articles(read_articles())
+    built = model.build(SearchIndex.build(docs), docs)
+    assert set(built.thresholds) == {"zh", "en"}
+
+
+def test_the_split_is_fixed_by_the_seed_and_the_normalised_text():
+    assert training.split_of("帳戶被凍結了") == training.split_of("账户被冻结了")
+    assert training.split_of(" My Deposit ") == training.split_of("my deposit")
+    shares = [training.split_of(ex.text) for ex in training.paraphrase_examples()]
+    assert 0.6 < shares.count("train") / len(shares) < 0.8
+
+
+def _questions(app) -> list[HelpQuestion]:
+    with session_scope(app.state.sessionmaker) as db:
+        return list(db.scalars(select(HelpQuestion).order_by(HelpQuestion.id)))
+
+
+def test_every_search_is_logged_without_secrets(client, app, kb):
+    q = "my card 4111 1111 1111 1111 was charged twice"
+    client.get("/api/v1/help/search", params={"q": q, "lang": "en"})
+    client.get("/help/search", params={"q": "今天天气怎么样", "lang": "zh"})
+    logged = _questions(app)
+    assert [r.lang for r in logged] == ["en", "zh"]
+    assert "4111 1111 1111 1111" not in logged[0].text
+    assert "charged twice" in logged[0].text
+    assert logged[1].answered is False
+
+
+def test_an_unhelpful_article_and_an_unanswered_question_reach_the_admin(client, app, kb, people):
+    page = client.get("/help/search", params={"q": "how do I withdraw money", "lang": "en"})
+    asked = _questions(app)[-1].id
+    link = f'href="/help/articles/withdraw-how?from={asked}"'
+    assert link in page.text
+    article = client.get(f"/help/articles/withdraw-how?from={asked}&lang=en")
+    assert "Was this article helpful?" in article.text
+    token = csrf_of(client)
+    sent = client.post(
+        "/help/articles/withdraw-how/feedback",
+        data={"helpful": "not_helpful", "from": str(asked), "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert sent.status_code == 303
+    row = _questions(app)[-1]
+    assert (row.opened_slug, row.feedback) == ("withdraw-how", "not_helpful")
+    client.get("/api/v1/help/search", params={"q": STRANGE, "lang": "en"})
+    client.get("/api/v1/help/search", params={"q": STRANGE.upper(), "lang": "en"})
+    sign_in(client, people.admin)
+    review = client.get("/admin/help-questions", params={"lang": "en"})
+    assert review.status_code == 200
+    assert "how do I withdraw money" in review.text
+    assert STRANGE.upper() in review.text  # the two wordings are one group
+    assert review.text.count(STRANGE.upper()) == 1
+
+
+def test_feedback_needs_the_form_token(client, kb):
+    sent = client.post("/help/articles/withdraw-how/feedback", data={"helpful": "helpful"})
+    assert sent.status_code == 403
+
+
+@pytest.fixture
+def settings(settings, tmp_path):
+    """A model of this test's own (the others share one built per worker)."""
+    return settings.model_copy(update={"search_model_dir": tmp_path / "model"})
+
+
+def test_an_admin_labels_an_unanswered_question_and_the_next_build_answers_it(
+    client, app, kb, people, settings
+):
+    model_store.wait(settings.model_dir)  # the start-up build, if one is running
+    service_model = model_store.current(settings.model_dir)
+    assert service_model is not None
+    first = client.get("/api/v1/help/search", params={"q": STRANGE, "lang": "en"}).json()
+    assert first["answered"] is False
+    sign_in(client, people.admin)
+    key = _questions(app)[-1].text_key
+    token = csrf_of(client)
+    refused = client.post(
+        "/admin/help-questions/label",
+        data={"lang": "en", "key": key, "label": "forgot-password"},
+    )
+    assert refused.status_code == 403
+    labelled = client.post(
+        "/admin/help-questions/label",
+        data={"lang": "en", "key": key, "label": "forgot-password", "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert labelled.status_code == 303
+    assert STRANGE not in client.get("/admin/help-questions").text
+    with session_scope(app.state.sessionmaker) as db:
+        entry = db.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
+        assert entry is not None and entry.action == "help_question.labelled"
+        service.build_search_model(db, data_dir=settings.model_dir)  # walletdesk kb train
+    again = client.get("/api/v1/help/search", params={"q": STRANGE, "lang": "en"}).json()
+    assert again["answered"] is True
+    assert again["results"][0]["slug"] == "forgot-password"
+    assert model_store.model_path(settings.model_dir).exists()
