@@ -11,7 +11,7 @@ from fastapi.responses import FileResponse
 
 from walletdesk.cases import service
 from walletdesk.cases.attachments import Upload, file_response
-from walletdesk.cases.categories import CATEGORIES, CURRENCIES, FIELDS
+from walletdesk.cases.categories import CATEGORIES, CURRENCIES, FIELDS, Category
 from walletdesk.cases.models import Case, CaseAttachment, CaseEvent, CaseMessage
 from walletdesk.cases.schemas import (
     AttachmentOut,
@@ -53,6 +53,7 @@ def list_categories(ctx: Context) -> list[CategoryOut]:
                     label=_(FIELDS[name].label),
                     help=_(FIELDS[name].help),
                     required=name in c.required,
+                    required_unless=_unless(c, name),
                 )
                 for name in c.fields
             ],
@@ -60,6 +61,14 @@ def list_categories(ctx: Context) -> list[CategoryOut]:
         )
         for c in CATEGORIES.values()
     ]
+
+
+def _unless(category: Category, name: str) -> str | None:
+    """The other field of the category's either-or pair, if `name` is one of the two."""
+    if not category.either or name not in category.either:
+        return None
+    first, second = category.either
+    return second if name == first else first
 
 
 @router.get("", response_model=CasePageOut)

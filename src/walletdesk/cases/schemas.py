@@ -14,6 +14,9 @@ class CategoryField(BaseModel):
     label: str
     help: str
     required: bool
+    required_unless: str | None = Field(
+        default=None, description="Required unless this other field is given"
+    )
 
 
 class CategoryOut(BaseModel):
