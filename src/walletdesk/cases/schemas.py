@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -40,6 +40,13 @@ class CaseCreate(BaseModel):
             "of the service unless an offset is given)."
         ),
     )
+    force: bool = Field(
+        default=False,
+        description=(
+            "Open it even though the customer has an open case about the same transaction "
+            '(otherwise 409 "duplicate_case" with that case\'s case_id)'
+        ),
+    )
 
 
 class Person(BaseModel):
@@ -71,6 +78,9 @@ class CaseOut(CaseSummary):
     currency: str | None
     amount: str | None = Field(description="Formatted amount with currency, for display")
     channel: str
+    opened_by: Literal["customer", "system"] = Field(
+        description="Who the description is written by: the customer, or the system (a review)"
+    )
 
 
 class CasePageOut(BaseModel):
@@ -104,8 +114,9 @@ class AttachmentOut(BaseModel):
 
 class MessageOut(BaseModel):
     id: int
-    author: Person
-    from_staff: bool
+    author: Person | None = Field(description="None when the system wrote it")
+    author_kind: Literal["customer", "agent", "system"]
+    from_staff: bool = Field(description="Written by staff or the system, not the customer")
     body: str
     internal: bool
     attachments: list[AttachmentOut]
