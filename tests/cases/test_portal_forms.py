@@ -246,9 +246,7 @@ def test_required_fields_of_each_category_are_defined_once():
         assert set(category.fields) <= set(FIELDS), key
 
 
-def test_a_bank_debit_without_a_wallet_record_opens_a_case_without_a_transaction_id(
-    client, people
-):
+def test_a_bank_debit_without_a_wallet_record_opens_a_case_without_a_transaction_id(client, people):
     """The help article sends customers whose bank was debited but whose wallet shows nothing
     here: they have no transaction ID, so the bank or card and the bank's time and amount do."""
     sign_in(client, people.customer)

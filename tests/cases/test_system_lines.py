@@ -29,7 +29,9 @@ def _authors(html: str) -> list[str]:
 def _freeze(app, people) -> int:
     with session_scope(app.state.sessionmaker) as db:
         freeze = risk.freeze_account(
-            db, user_id=people.customer.id, reason="Reported stolen phone",
+            db,
+            user_id=people.customer.id,
+            reason="Reported stolen phone",
             staff=db.get(User, people.agent.id),
         )
         return int(freeze.case_id)
@@ -58,9 +60,7 @@ def test_a_review_opened_by_risk_control_is_the_systems_in_the_readers_language(
     assert _authors(console)[0] == "system"
 
 
-def test_an_approved_fee_refund_is_said_on_the_case_which_then_waits_on_staff(
-    app, client, people
-):
+def test_an_approved_fee_refund_is_said_on_the_case_which_then_waits_on_staff(app, client, people):
     case_id = make_case(app, people.customer)
     withdrawal = paid_withdrawal(app, people.customer)
     with session_scope(app.state.sessionmaker) as db:
@@ -95,9 +95,7 @@ def test_an_approved_fee_refund_is_said_on_the_case_which_then_waits_on_staff(
     assert all(m["author"] is None for m in messages)
 
 
-def test_a_second_case_about_the_same_transaction_is_offered_the_open_one(
-    app, client, people
-):
+def test_a_second_case_about_the_same_transaction_is_offered_the_open_one(app, client, people):
     first = make_case(app, people.customer)
     headers = bearer(client, people.customer)
     body = {

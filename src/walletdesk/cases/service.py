@@ -384,7 +384,9 @@ def _add_message(
     return message
 
 
-def _set_status(db: Session, *, case: Case, actor: User | None, status: str, reason: str, ip: str) -> None:
+def _set_status(
+    db: Session, *, case: Case, actor: User | None, status: str, reason: str, ip: str
+) -> None:
     data = {"from": case.status, "to": status}
     if reason:
         data["reason"] = reason

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from walletdesk.audit import service as audit
 from walletdesk.cases import service as cases
-from walletdesk.cases.models import Case
 from walletdesk.cases.lines import line, render_line
+from walletdesk.cases.models import Case
 from walletdesk.i18n import N_, Translator
 from walletdesk.identity import service as identity
 from walletdesk.wallet.currencies import format_minor

@@ -4,11 +4,13 @@ the customer's language (they read it in their portal), with the payment and the
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy.orm import Session
 
 from walletdesk.cases import service as cases
-from walletdesk.cases.models import Case
 from walletdesk.cases.lines import Line, line, render_line
+from walletdesk.cases.models import Case
 from walletdesk.i18n import N_, Translator
 from walletdesk.identity.models import User
 from walletdesk.risk.notify import money
@@ -91,6 +93,6 @@ def open_for_freeze(db: Session, *, user: User, reason: str, ip: str = "") -> Ca
     )
 
 
-def _text(user: User, lines: list[Line]) -> str:
+def _text(user: User, lines: Sequence[Line]) -> str:
     """The description in the customer's language, as kept for search."""
     return "\n".join(render_line(Translator(user.lang), item) for item in lines)
