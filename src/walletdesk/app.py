@@ -37,7 +37,7 @@ from walletdesk.identity.present import local_time
 from walletdesk.wallet.currencies import format_minor
 from walletdesk.wallet.history import status_label
 from walletdesk.wallet.reasons import reason_text
-from walletdesk.wallet.steps import step_note, step_text
+from walletdesk.wallet.steps import staff_step_note, step_note, step_text
 from walletdesk.web import apidocs, deps, edge
 
 log = logging.getLogger("walletdesk")
@@ -160,6 +160,7 @@ def _templates(settings: Settings) -> Jinja2Templates:
     templates.env.globals["status_label"] = status_label
     templates.env.globals["step_text"] = step_text
     templates.env.globals["step_note"] = step_note
+    templates.env.globals["staff_step_note"] = staff_step_note
     return templates
 
 
