@@ -177,7 +177,9 @@ def test_amount_parsing():
 def test_amounts_are_stored_as_minor_units_with_their_currency(client, people):
     sign_in(client, people.customer)
     usdt = case_id_of(submit_case(client, amount="12.345678", currency="USDT"))
-    cny = case_id_of(submit_case(client, amount="1,234.5", currency="CNY"))
+    cny = case_id_of(
+        submit_case(client, amount="1,234.5", currency="CNY", transaction_id="DP20240601143099")
+    )
     got = client.get(f"/api/v1/cases/{usdt}").json()
     assert (got["amount_minor"], got["currency"]) == (12345678, "USDT")
     got = client.get(f"/api/v1/cases/{cny}").json()
