@@ -41,7 +41,7 @@ from walletdesk.ratelimit import make_limiter
 from walletdesk.safety.accesslog import install_access_log_filter
 from walletdesk.wallet.history import status_label
 from walletdesk.wallet.reasons import reason_text
-from walletdesk.wallet.steps import step_note, step_text
+from walletdesk.wallet.steps import staff_step_note, step_note, step_text
 from walletdesk.web import apidocs, deps, edge, openapi
 
 log = logging.getLogger("walletdesk")
@@ -192,6 +192,7 @@ def _templates(settings: Settings) -> Jinja2Templates:
     templates.env.globals["status_label"] = status_label
     templates.env.globals["step_text"] = step_text
     templates.env.globals["step_note"] = step_note
+    templates.env.globals["staff_step_note"] = staff_step_note
     return templates
 
 

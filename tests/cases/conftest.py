@@ -97,6 +97,7 @@ def make_case(app, customer: User, category: str = "deposit_withdrawal", **field
             description=description,
             fields={**REQUIRED[category], **fields},
             settings=app.state.settings,
+            force=True,  # tests open several cases about the same transaction
         )
         return case.id
 

@@ -12,12 +12,17 @@ def test_categories_say_what_each_one_needs(client):
     by_key = {c["key"]: c for c in english}
     assert list(by_key) == list(REQUIRED)
     deposit = {f["name"]: f["required"] for f in by_key["deposit_withdrawal"]["fields"]}
+    # A bank debit with no record in the wallet has no transaction ID: the bank or card
+    # (with the bank's time and amount) may stand in for it.
     assert deposit == {
         "occurred_at": True,
         "amount": True,
-        "transaction_id": True,
+        "transaction_id": False,
+        "bank_account": False,
         "attachments": False,
     }
+    unless = {f["name"]: f["required_unless"] for f in by_key["deposit_withdrawal"]["fields"]}
+    assert unless["transaction_id"] == "bank_account"
     assert "What happened" in by_key["fees"]["description_example"]
     chinese = client.get("/api/v1/cases/categories", headers={"Accept-Language": "zh"}).json()
     assert chinese[2]["label"] == "充值 / 提现"

@@ -47,3 +47,36 @@ def test_help_articles_are_suggested_while_typing(page, live_server):
     first = page.locator("#suggestion-list a").first
     assert first.get_attribute("href").startswith("/help/articles/")
     assert first.inner_text()
+
+
+def test_the_agents_case_page_starts_with_the_conversation_and_returns_to_an_action(
+    page, live_server
+):
+    """At 1,280 px the reply box is in the first screen, the customer panel beside it; after
+    an action the page comes back to that form with a confirmation in sight."""
+    page.set_viewport_size({"width": 1280, "height": 900})
+    sign_in_as(page, live_server, "agent")
+    page.goto("/console?lang=en")
+    # The inbox keeps ids and status pills on one line.
+    for number in page.locator("table.inbox-table tbody tr td:first-child a").all()[:5]:
+        assert number.bounding_box()["height"] < 30
+    for pill in page.locator("table.inbox-table .badge").all()[:10]:
+        assert pill.bounding_box()["height"] < 30
+    page.screenshot(path=str(live_server.settings.data_dir / "inbox-1280.png"))
+    page.locator("table.inbox-table tbody a").first.click()
+    page.wait_for_load_state("networkidle")
+    reply = page.locator("#reply-body").bounding_box()
+    side = page.locator("aside.console-side").bounding_box()
+    conversation = page.locator("ol.conversation").bounding_box()
+    assert conversation["y"] < 600 and reply["y"] < 900, reply  # both start in the first screen
+    assert side["x"] > reply["x"] + reply["width"] and side["y"] < 300
+    page.screenshot(path=str(live_server.settings.data_dir / "case-1280.png"))
+
+    page.fill("#note-body", "Checked the bank statement with the customer.")
+    page.click("section.internal-note button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    assert page.url.endswith("#action-note")
+    done = page.locator("#action-note")
+    assert done.inner_text() == "Note added."
+    box = done.bounding_box()
+    assert 0 <= box["y"] < 900  # scrolled to it

@@ -233,3 +233,19 @@ def test_an_agent_cannot_show_personal_data_in_full(app, client, people):
     assert no_csrf.status_code == 403
     with session_scope(app.state.sessionmaker) as db:
         assert db.scalar(select(AuditEntry).where(AuditEntry.action == "customer.reveal")) is None
+
+
+def test_transaction_steps_on_staff_pages_say_codes_in_words(app, client, people):
+    from walletdesk.wallet.transactions import WalletTransaction, advance
+
+    case_id = make_case(app, people.customer)
+    declined = declined_deposit(app, people.customer)
+    with session_scope(app.state.sessionmaker) as db:
+        tx = db.scalar(select(WalletTransaction).where(WalletTransaction.public_id == declined))
+        advance(db, tx=tx, step="risk_check", note="pass")
+        advance(db, tx=tx, step="processing", note="bank_card")
+    sign_in(client, people.agent)
+    page = client.get(f"/console/cases/{case_id}/transactions/{declined}?lang=en").text
+    assert "Risk check passed" in page and "· Bank card" in page
+    for code in ("· pass", "· bank_card", "· automatic", "· freeze"):
+        assert code not in page

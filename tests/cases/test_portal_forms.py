@@ -122,11 +122,11 @@ def test_errors_are_in_the_users_language_and_keep_the_input(client, people):
     english = submit_case(client, transaction_id="", subject="Deposit gone", lang="en")
     assert english.status_code == 422
     assert 'id="error-transaction_id"' in english.text
-    assert "Enter the transaction ID." in english.text
+    assert "Enter the transaction ID, or the bank or card the money left" in english.text
     assert 'value="Deposit gone"' in english.text and 'value="500"' in english.text
 
     chinese = submit_case(client, transaction_id="", amount="", lang="zh")
-    assert "请输入交易编号。" in chinese.text
+    assert "请输入交易编号，或扣款的银行或银行卡" in chinese.text
     assert "请输入金额。" in chinese.text
     assert "发生了什么：银行卡已扣款" in chinese.text  # description kept
 
@@ -181,7 +181,9 @@ def test_amount_parsing():
 def test_amounts_are_stored_as_minor_units_with_their_currency(client, people):
     sign_in(client, people.customer)
     usdt = case_id_of(submit_case(client, amount="12.345678", currency="USDT"))
-    cny = case_id_of(submit_case(client, amount="1,234.5", currency="CNY"))
+    cny = case_id_of(
+        submit_case(client, amount="1,234.5", currency="CNY", transaction_id="DP20240601143099")
+    )
     got = client.get(f"/api/v1/cases/{usdt}").json()
     assert (got["amount_minor"], got["currency"]) == (12345678, "USDT")
     got = client.get(f"/api/v1/cases/{cny}").json()
@@ -225,9 +227,9 @@ def test_the_preview_step_suggests_articles_before_submitting(app, client, peopl
 
 def test_the_preview_step_checks_the_form_first(client, people):
     sign_in(client, people.customer)
-    response = submit_case(client, transaction_id="", suggest="1")
+    response = submit_case(client, amount="", suggest="1")
     assert response.status_code == 422
-    assert "Enter the transaction ID." in response.text
+    assert "Enter the amount." in response.text
     assert "Submit anyway" not in response.text
 
 
@@ -248,3 +250,21 @@ def test_required_fields_of_each_category_are_defined_once():
     for key, category in CATEGORIES.items():
         assert category.required <= set(category.fields), key
         assert set(category.fields) <= set(FIELDS), key
+
+
+def test_a_bank_debit_without_a_wallet_record_opens_a_case_without_a_transaction_id(client, people):
+    """The help article sends customers whose bank was debited but whose wallet shows nothing
+    here: they have no transaction ID, so the bank or card and the bank's time and amount do."""
+    sign_in(client, people.customer)
+    form = client.get("/portal/cases/new?category=deposit_withdrawal&lang=en")
+    assert "hidden" not in _field_box(form.text, "bank_account")
+    assert "Bank or card" in form.text
+
+    neither = submit_case(client, transaction_id="", lang="en")
+    assert neither.status_code == 422
+    assert "or the bank or card the money left" in neither.text
+
+    created = submit_case(client, transaction_id="", bank_account="ICBC card ending 1234")
+    assert created.status_code == 303, created.text
+    page = client.get(created.headers["location"] + "?lang=en")
+    assert "ICBC card ending 1234" in page.text and "500.00 CNY" in page.text

@@ -97,6 +97,10 @@ def request_approval(
             text=N_("{actor} asked for approval: {what} ({reason})"),
             params={"what": spec.label, "reason": approval.reason},
             translated=("what",),
+            tell_customer=N_(
+                "Our staff asked for a second approval: {what}. We will tell you here once it "
+                "is decided."
+            ),
             ip=ip,
         )
     return approval
@@ -149,6 +153,7 @@ def decide(
             text=text,
             params={"what": spec.label, "note": approval.decision_note},
             translated=("what",),
+            tell_customer="" if approve else N_("Your request was declined: {what} ({note})."),
             ip=ip,
         )
     return approval

@@ -7,12 +7,13 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import APIRouter, File, Query, UploadFile
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, JSONResponse
 
 from walletdesk.cases import service
 from walletdesk.cases.attachments import Upload, file_response
-from walletdesk.cases.categories import CATEGORIES, CURRENCIES, FIELDS
-from walletdesk.cases.models import Case, CaseAttachment, CaseEvent, CaseMessage
+from walletdesk.cases.categories import CATEGORIES, CURRENCIES, FIELDS, Category
+from walletdesk.cases.lines import description_of, render_line, subject_of
+from walletdesk.cases.models import Case, CaseAttachment, CaseEvent, CaseMessage, author_kind
 from walletdesk.cases.schemas import (
     AttachmentOut,
     CaseChange,
@@ -53,6 +54,7 @@ def list_categories(ctx: Context) -> list[CategoryOut]:
                     label=_(FIELDS[name].label),
                     help=_(FIELDS[name].help),
                     required=name in c.required,
+                    required_unless=_unless(c, name),
                 )
                 for name in c.fields
             ],
@@ -60,6 +62,14 @@ def list_categories(ctx: Context) -> list[CategoryOut]:
         )
         for c in CATEGORIES.values()
     ]
+
+
+def _unless(category: Category, name: str) -> str | None:
+    """The other field of the category's either-or pair, if `name` is one of the two."""
+    if not category.either or name not in category.either:
+        return None
+    first, second = category.either
+    return second if name == first else first
 
 
 @router.get("", response_model=CasePageOut)
@@ -78,33 +88,48 @@ def list_cases(
     filters = service.CaseFilter(status, category, priority, assignee, q, page, per_page)
     found = service.list_cases(ctx.db, user=user, filters=filters)
     return CasePageOut(
-        items=[_summary(c) for c in found.items],
+        items=[_summary(ctx, c) for c in found.items],
         total=found.total,
         page=found.page,
         pages=found.pages,
     )
 
 
-@router.post("", response_model=CaseOut, status_code=201)
-def open_case(body: CaseCreate, ctx: Context) -> CaseOut:
+@router.post(
+    "",
+    response_model=CaseOut,
+    status_code=201,
+    responses={409: {"description": 'code "duplicate_case": error.case_id is the open case'}},
+)
+def open_case(body: CaseCreate, ctx: Context) -> CaseOut | JSONResponse:
     """Open a case as the signed-in customer; add files afterwards with .../attachments."""
-    case = service.open_case(
-        ctx.db,
-        customer=ctx.require("customer"),
-        category=body.category,
-        subject=body.subject,
-        description=body.description,
-        fields={name: str(value) for name, value in body.details.items()},
-        settings=ctx.settings,
-        channel="api",
-        ip=ctx.ip,
-    )
-    return _case_out(case)
+    try:
+        case = service.open_case(
+            ctx.db,
+            customer=ctx.require("customer"),
+            category=body.category,
+            subject=body.subject,
+            description=body.description,
+            fields={name: str(value) for name, value in body.details.items()},
+            settings=ctx.settings,
+            channel="api",
+            force=body.force,
+            ip=ctx.ip,
+        )
+    except service.DuplicateCase as exc:
+        error = {
+            "code": exc.code,
+            "message": ctx._(exc.message, **exc.params),
+            "field": exc.field,
+            "case_id": exc.case_id,
+        }
+        return JSONResponse({"error": error}, status_code=409)
+    return _case_out(ctx, case)
 
 
 @router.get("/{case_id}", response_model=CaseOut)
 def get_case(case_id: Id, ctx: Context) -> CaseOut:
-    return _case_out(_case(ctx, case_id))
+    return _case_out(ctx, _case(ctx, case_id))
 
 
 @router.patch("/{case_id}", response_model=CaseOut)
@@ -119,7 +144,7 @@ def change_case(case_id: Id, body: CaseChange, ctx: Context) -> CaseOut:
         service.set_priority(ctx.db, case=case, actor=actor, priority=body.priority, ip=ctx.ip)
     if "status" in given and body.status is not None:
         service.change_status(ctx.db, case=case, actor=actor, status=body.status, ip=ctx.ip)
-    return _case_out(case)
+    return _case_out(ctx, case)
 
 
 @router.get("/{case_id}/messages", response_model=list[MessageOut])
@@ -127,7 +152,7 @@ def list_messages(case_id: Id, ctx: Context) -> list[MessageOut]:
     """The conversation, oldest first; internal notes only for staff."""
     user = ctx.require()
     case = _case(ctx, case_id)
-    return [_message_out(m) for m in service.conversation(ctx.db, case=case, user=user)]
+    return [_message_out(ctx, m) for m in service.conversation(ctx.db, case=case, user=user)]
 
 
 @router.post("/{case_id}/messages", response_model=MessageOut, status_code=201)
@@ -138,7 +163,7 @@ def post_message(case_id: Id, body: MessageCreate, ctx: Context) -> MessageOut:
     message = write(
         ctx.db, case=case, author=user, body=body.body, settings=ctx.settings, ip=ctx.ip
     )
-    return _message_out(message)
+    return _message_out(ctx, message)
 
 
 @router.get("/{case_id}/events", response_model=list[EventOut])
@@ -189,12 +214,12 @@ def _person(user: User | None) -> Person | None:
     return Person(id=user.id, display_name=user.display_name) if user else None
 
 
-def _summary(case: Case) -> CaseSummary:
+def _summary(ctx: Context, case: Case) -> CaseSummary:
     return CaseSummary(
         id=case.id,
         number=case.number,
         category=case.category,
-        subject=case.subject,
+        subject=subject_of(ctx._, case),
         status=case.status,
         priority=case.priority,
         customer=Customer(
@@ -208,13 +233,14 @@ def _summary(case: Case) -> CaseSummary:
     )
 
 
-def _case_out(case: Case) -> CaseOut:
+def _case_out(ctx: Context, case: Case) -> CaseOut:
     amount = None
     if case.amount_minor is not None and case.currency:
         amount = Money(case.amount_minor, case.currency).shown("en")
     return CaseOut(
-        **_summary(case).model_dump(),
-        description=case.description,
+        **_summary(ctx, case).model_dump(),
+        description=description_of(ctx._, case),
+        opened_by=case.opened_by,
         details=case.details,
         amount_minor=case.amount_minor,
         currency=case.currency,
@@ -234,12 +260,14 @@ def _attachment_out(attachment: CaseAttachment) -> AttachmentOut:
     )
 
 
-def _message_out(message: CaseMessage) -> MessageOut:
+def _message_out(ctx: Context, message: CaseMessage) -> MessageOut:
+    author = message.author
     return MessageOut(
         id=message.id,
-        author=Person(id=message.author.id, display_name=message.author.display_name),
-        from_staff=message.author.is_staff,
-        body=message.body,
+        author=_person(author),
+        author_kind=author_kind(message),
+        from_staff=author_kind(message) != "customer",
+        body=render_line(ctx._, message.line) if message.line else message.body,
         internal=message.internal,
         attachments=[_attachment_out(a) for a in message.attachments],
         created_at=message.created_at,

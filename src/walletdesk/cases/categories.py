@@ -35,6 +35,8 @@ class Category:
     # Guides the description: what happened, when, and the result.
     example: str = ""
     priority: str = "normal"
+    # Two fields of which at least one must be given (the first is named when both are empty).
+    either: tuple[str, str] | None = None
 
 
 FIELDS: dict[str, Field] = {
@@ -67,6 +69,15 @@ FIELDS: dict[str, Field] = {
             "Transaction ID",
             "Enter the transaction ID.",
             "Shown in the transaction's details in your wallet, e.g. D2606011430AB12CD.",
+        ),
+        Field(
+            "bank_account",
+            "text",
+            "Bank or card",
+            "Enter the transaction ID, or the bank or card the money left and the bank's time "
+            "and amount.",
+            "No transaction ID because your wallet shows nothing? Name the bank or card "
+            "(e.g. ICBC card ending 1234) and give the time and amount of the bank's debit.",
         ),
         Field(
             "error_message",
@@ -113,11 +124,13 @@ CATEGORIES: dict[str, Category] = {
             "deposit_withdrawal",
             "Deposit / withdrawal",
             "Money that has not arrived, or a withdrawal that is delayed or failed.",
-            _MONEY,
-            frozenset({"occurred_at", "amount", "transaction_id"}),
+            ("occurred_at", "amount", "transaction_id", "bank_account", "attachments"),
+            frozenset({"occurred_at", "amount"}),
             "What happened: I deposited money from my bank card.\n"
             "When: 2024-06-01 around 14:30.\n"
             "Result: the bank took the money but my wallet balance did not change.",
+            # A bank debit with no record in the wallet has no transaction ID.
+            either=("transaction_id", "bank_account"),
         ),
         Category(
             "fees",

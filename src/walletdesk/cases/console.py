@@ -18,6 +18,7 @@ from walletdesk.cases.panel import PanelDisplay, customer_panel
 from walletdesk.cases.queries import ASSIGNEE_FILTERS
 from walletdesk.cases.webforms import display_for, field_errors, read_form
 from walletdesk.errors import DomainError
+from walletdesk.i18n import N_
 from walletdesk.identity import service as identity
 from walletdesk.identity.models import User
 from walletdesk.web.deps import Context, Ctx, Id
@@ -58,10 +59,27 @@ def inbox(
     )
 
 
+# What the page says next to a form after it worked (the redirect names the form and its anchor).
+DONE = {
+    "reply": N_("Reply sent."),
+    "note": N_("Note added."),
+    "status": N_("Status changed."),
+    "priority": N_("Priority changed."),
+    "assignee": N_("Assignee changed."),
+    "unlock": N_("Account unlocked."),
+    "reset_code": N_("Reset code sent."),
+    "withdrawal": N_("Done: the withdrawal's new state is shown below."),
+}
+SENT_FOR_APPROVAL = N_(
+    "Sent for approval: a second member of staff decides. It is listed below as waiting."
+)
+
+
 @router.get("/console/cases/{case_id}")
-def console_case(case_id: Id, ctx: Context) -> Response:
+def console_case(case_id: Id, ctx: Context, done: str = "") -> Response:
     user = ctx.require("agent")
-    return case_page(ctx, service.get_readable_case(ctx.db, user=user, case_id=case_id))
+    case = service.get_readable_case(ctx.db, user=user, case_id=case_id)
+    return case_page(ctx, case, done=done)
 
 
 def case_page(
@@ -72,6 +90,7 @@ def case_page(
     values: dict[str, str] | None = None,
     status_code: int = 200,
     reveal: Collection[str] = (),
+    done: str = "",
 ) -> Response:
     """The case page; `reveal` names personal data shown in full this once (already allowed
     and audited by the caller), and such a page is never cached."""
@@ -92,6 +111,8 @@ def case_page(
         show=display_for(ctx),
         errors=errors or {},
         values=values or {},
+        done=done if done.isidentifier() and len(done) <= 32 else "",
+        done_text=ctx._(DONE.get(done, SENT_FOR_APPROVAL)) if done else "",
     )
     if reveal:
         response.headers["Cache-Control"] = "no-store"
@@ -112,7 +133,9 @@ def act(ctx: Ctx, case_id: int, form_name: str, action: Action) -> Response:
         case = service.get_readable_case(ctx.db, user=actor, case_id=case_id)
         errors = {form_name: " ".join(field_errors(ctx, exc).values())}
         return case_page(ctx, case, errors=errors, values=values, status_code=exc.status)
-    return RedirectResponse(f"/console/cases/{case.id}", status_code=303)
+    # Back to the form's place on the page, with a word that it worked.
+    target = f"/console/cases/{case.id}?done={form_name}#action-{form_name}"
+    return RedirectResponse(target, status_code=303)
 
 
 @router.post("/console/cases/{case_id}/reply")

@@ -8,7 +8,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from walletdesk.cases.categories import CATEGORIES, FIELDS
-from walletdesk.cases.models import Case, CaseEvent
+from walletdesk.cases.lines import description_of, render_line, subject_of
+from walletdesk.cases.models import Case, CaseEvent, CaseMessage, author_kind
 from walletdesk.cases.states import CUSTOMER_STATUS_LABELS, PRIORITY_LABELS, STATUS_LABELS
 from walletdesk.i18n import Translator
 from walletdesk.identity.logins import mask_phone
@@ -36,6 +37,9 @@ class Display:
     def time(self, when: datetime | None) -> str:
         return when.astimezone(self.tz).strftime("%Y-%m-%d %H:%M") if when else ""
 
+    def author_kind(self, message: CaseMessage) -> str:
+        return author_kind(message)
+
     def phone(self, phone: str | None) -> str:
         return mask_phone(phone)
 
@@ -49,6 +53,25 @@ class Display:
     def category(self, key: str) -> str:
         category = CATEGORIES.get(key)
         return self._(category.label) if category else key
+
+    def subject(self, case: Case) -> str:
+        return subject_of(self._, case)
+
+    def description(self, case: Case) -> str:
+        return description_of(self._, case)
+
+    def body(self, message: CaseMessage) -> str:
+        """A message as written, or the system's line in the reader's language."""
+        return render_line(self._, message.line) if message.line else message.body
+
+    def author(self, message: CaseMessage) -> str:
+        return message.author.display_name if message.author else self._("System")
+
+    def opener(self, case: Case) -> str:
+        """Who the conversation's first message is shown as written by."""
+        if case.opened_by == "system":
+            return self._("System")
+        return case.customer.display_name
 
     def details(self, case: Case) -> list[tuple[str, str]]:
         """(label, value) rows of what the customer told us, in the category's order."""
@@ -90,10 +113,7 @@ class Display:
         if event.type == "action":
             # Written by another domain (risk control, approvals, account actions): the text is
             # a message id marked with N_ there, its parameters stored beside it.
-            params = {k: str(v) for k, v in (data.get("params") or {}).items()}
-            for key in data.get("translated") or ():
-                params[key] = self._(params.get(key, ""))
-            return self._(str(data.get("text", "")), actor=actor, **params)
+            return render_line(self._, data, actor=actor)
         msgid = _EVENTS.get(event.type)
         if msgid is None:
             return f"{actor}: {event.type}"

@@ -17,6 +17,7 @@ from walletdesk.db import Base, UTCDateTime, utcnow
 from walletdesk.identity.models import User
 
 NUMBER_PREFIX = "WD-"
+SYSTEM_CHANNELS = frozenset({"risk"})
 _NUMBER = re.compile(r"(?:WD-?|#)?0*(\d{1,9})", re.IGNORECASE)
 
 
@@ -56,20 +57,29 @@ class Case(Base):
     def number(self) -> str:
         return case_number(self.id)
 
+    @property
+    def opened_by(self) -> str:
+        """customer, or system when risk control or reconciliation opened it."""
+        return "system" if self.channel in SYSTEM_CHANNELS else "customer"
+
 
 class CaseMessage(Base):
-    """A reply in the conversation, or (internal=True) a note that only staff ever see."""
+    """A reply in the conversation, or (internal=True) a note that only staff ever see.
+
+    A message without an author is written by the system (an approved refund, a risk review):
+    its `line` holds a message id and parameters, rendered in the reader's language."""
 
     __tablename__ = "case_messages"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
-    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     body: Mapped[str] = mapped_column(Text)
+    line: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     internal: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
-    author: Mapped[User] = relationship(lazy="raise_on_sql")
+    author: Mapped[User | None] = relationship(lazy="raise_on_sql")
     attachments: Mapped[list[CaseAttachment]] = relationship(
         lazy="raise_on_sql", order_by="CaseAttachment.id"
     )
@@ -100,6 +110,13 @@ class CaseAttachment(Base):
     @property
     def is_image(self) -> bool:
         return self.content_type.startswith("image/")
+
+
+def author_kind(message: CaseMessage) -> str:
+    """customer | agent | system: who a message is shown as written by."""
+    if message.author is None:
+        return "system"
+    return "agent" if message.author.is_staff else "customer"
 
 
 class CaseEvent(Base):

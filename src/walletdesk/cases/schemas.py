@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -14,6 +14,9 @@ class CategoryField(BaseModel):
     label: str
     help: str
     required: bool
+    required_unless: str | None = Field(
+        default=None, description="Required unless this other field is given"
+    )
 
 
 class CategoryOut(BaseModel):
@@ -35,6 +38,13 @@ class CaseCreate(BaseModel):
             "The category's fields by name (see /api/v1/cases/categories); money as "
             '"amount": "100.50" with "currency": "CNY"; times as ISO 8601 (local time '
             "of the service unless an offset is given)."
+        ),
+    )
+    force: bool = Field(
+        default=False,
+        description=(
+            "Open it even though the customer has an open case about the same transaction "
+            '(otherwise 409 "duplicate_case" with that case\'s case_id)'
         ),
     )
 
@@ -68,6 +78,9 @@ class CaseOut(CaseSummary):
     currency: str | None
     amount: str | None = Field(description="Formatted amount with currency, for display")
     channel: str
+    opened_by: Literal["customer", "system"] = Field(
+        description="Who the description is written by: the customer, or the system (a review)"
+    )
 
 
 class CasePageOut(BaseModel):
@@ -101,8 +114,9 @@ class AttachmentOut(BaseModel):
 
 class MessageOut(BaseModel):
     id: int
-    author: Person
-    from_staff: bool
+    author: Person | None = Field(description="None when the system wrote it")
+    author_kind: Literal["customer", "agent", "system"]
+    from_staff: bool = Field(description="Written by staff or the system, not the customer")
     body: str
     internal: bool
     attachments: list[AttachmentOut]

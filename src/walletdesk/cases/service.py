@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from walletdesk.cases import events, states
 from walletdesk.cases.attachments import Upload, add_attachment, check_files
 from walletdesk.cases.categories import Category, get_category
+from walletdesk.cases.lines import LINES_KEY, TITLE_KEY, Line, render_line
 from walletdesk.cases.models import Case, CaseAttachment, CaseMessage
 from walletdesk.cases.queries import (  # noqa: F401 (the read half of this service)
     CaseFilter,
@@ -31,7 +32,8 @@ from walletdesk.cases.queries import (  # noqa: F401 (the read half of this serv
 from walletdesk.cases.samples import DEMO_CUSTOMER, SAMPLE_CASES
 from walletdesk.cases.validation import CleanDetails, clean_body, clean_case
 from walletdesk.config import Settings
-from walletdesk.errors import Forbidden, NotFound, ValidationFailed
+from walletdesk.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from walletdesk.i18n import Translator
 from walletdesk.identity import service as identity
 from walletdesk.identity.models import User
 from walletdesk.wallet.transactions import WalletTransaction
@@ -70,9 +72,13 @@ def open_case(
     files: Sequence[Upload] = (),
     settings: Settings,
     channel: str = "portal",
+    force: bool = False,
     ip: str = "",
 ) -> Case:
-    """A new case of `customer`, with its files; nothing is written unless all of it is valid."""
+    """A new case of `customer`, with its files; nothing is written unless all of it is valid.
+
+    A case naming a transaction the customer already has an open case about is refused with
+    DuplicateCase (pointing at that case) unless `force`: they meant to open a second one."""
     if customer.role != "customer":
         raise Forbidden("Cases are opened by customers.")
     checked = check_files(files, settings=settings)
@@ -84,6 +90,9 @@ def open_case(
         file_count=len(checked),
         settings=settings,
     )
+    named = clean.details.get("transaction_id")
+    if named and not force:
+        _check_no_open_case(db, customer=customer, transaction_id=named)
     case = Case(
         customer=customer,
         category=kind.key,
@@ -104,6 +113,40 @@ def open_case(
     return case
 
 
+class DuplicateCase(Conflict):
+    """The customer already has an open case about this transaction: add to it instead."""
+
+    code = "duplicate_case"
+
+    def __init__(self, case: Case) -> None:
+        super().__init__(
+            "You already have an open case about this transaction: {number}.",
+            field="transaction_id",
+            number=case.number,
+        )
+        self.case_id = case.id
+
+
+def open_case_about(db: Session, *, customer: User, transaction_id: str) -> Case | None:
+    """The customer's most recent open case naming this transaction, if any."""
+    found = db.scalars(
+        select(Case)
+        .where(Case.customer_id == customer.id, Case.status.in_(states.ACTIVE_STATUSES))
+        .order_by(Case.id.desc())
+    )
+    wanted = transaction_id.strip().upper()
+    for case in found:
+        if str(case.details.get("transaction_id") or "").strip().upper() == wanted:
+            return case
+    return None
+
+
+def _check_no_open_case(db: Session, *, customer: User, transaction_id: str) -> None:
+    case = open_case_about(db, customer=customer, transaction_id=transaction_id)
+    if case is not None:
+        raise DuplicateCase(case)
+
+
 def open_review_case(
     db: Session,
     *,
@@ -114,12 +157,15 @@ def open_review_case(
     details: Mapping[str, object] | None = None,
     amount_minor: int | None = None,
     currency: str | None = None,
+    title: Line | None = None,
+    lines: Sequence[Line] = (),
     ip: str = "",
 ) -> Case:
     """A case opened by the system (risk control) for staff to review, not by the customer:
     so none of the category's required fields are asked for. High priority, channel "risk";
-    the timeline says "System" opened it. The subject and description are shown to the
-    customer in their portal, so the caller writes them in the customer's language."""
+    the timeline says "System" opened it and its description is shown as the system's.
+    `subject` and `description` are kept in the customer's language (search finds them);
+    `title` and `lines` (message ids and parameters) show them in each reader's language."""
     kind = get_category(category)
     customer = identity.get_user(db, user_id=customer_id)
     if customer.role != "customer":
@@ -131,7 +177,11 @@ def open_review_case(
         channel="risk",
         subject=subject.strip()[:200],
         description=description.strip(),
-        details=dict(details or {}),
+        details={
+            **dict(details or {}),
+            **({TITLE_KEY: dict(title)} if title else {}),
+            **({LINES_KEY: [dict(line) for line in lines]} if lines else {}),
+        },
         amount_minor=amount_minor,
         currency=currency,
     )
@@ -250,15 +300,39 @@ def record_action(
     text: str,
     params: Mapping[str, object] | None = None,
     translated: Sequence[str] = (),
+    tell_customer: str = "",
     ip: str = "",
 ) -> None:
     """A line on the case's timeline written by another domain about this customer (an
-    account unlocked, a refund approved); `text` is a message id marked with N_ there."""
+    account unlocked, a refund approved); `text` is a message id marked with N_ there.
+
+    `tell_customer`, a message id with the same parameters, is also written in the
+    conversation as the system's (never as the customer's), shown in the reader's language;
+    the case then waits on staff, not on the customer."""
     case = db.get(Case, case_id)
     if case is None:
         raise NotFound("This case does not exist or is not yours.", code="case_not_found")
     data = {"text": text, "params": dict(params or {}), "translated": list(translated)}
     events.record(db, case=case, actor=actor, type="action", data=data, ip=ip)
+    if tell_customer:
+        line = {**data, "text": tell_customer}
+        post_system_line(db, case=case, line=line, ip=ip)
+
+
+def post_system_line(db: Session, *, case: Case, line: Line, ip: str = "") -> CaseMessage:
+    """A message of the system in the conversation: no author, `line` rendered per reader.
+    The body keeps it in the customer's language for search. A case waiting for the customer
+    is not any more: what happened is for staff to follow up."""
+    lang = identity.get_user(db, user_id=case.customer_id).lang
+    body = render_line(Translator(lang), line)
+    message = CaseMessage(case_id=case.id, author=None, body=body, line=dict(line), attachments=[])
+    db.add(message)
+    db.flush()
+    events.record(db, case=case, actor=None, type="reply", data={"message_id": message.id}, ip=ip)
+    if case.status == "pending_customer":
+        _set_status(db, case=case, actor=None, status="open", reason="system", ip=ip)
+    db.flush()
+    return message
 
 
 def attach_files(
@@ -310,7 +384,9 @@ def _add_message(
     return message
 
 
-def _set_status(db: Session, *, case: Case, actor: User, status: str, reason: str, ip: str) -> None:
+def _set_status(
+    db: Session, *, case: Case, actor: User | None, status: str, reason: str, ip: str
+) -> None:
     data = {"from": case.status, "to": status}
     if reason:
         data["reason"] = reason

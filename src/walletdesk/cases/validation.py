@@ -59,6 +59,9 @@ def clean_case(
     description_text = _collect(problems, lambda: clean_description(description))
     for name in category.fields:
         _collect(problems, partial(_clean_field, clean, category, name, values, tz))
+    if category.either and not any(str(values.get(name) or "").strip() for name in category.either):
+        first = category.either[0]
+        problems.append(ValidationFailed(FIELDS[category.either[1]].missing, field=first))
     files = FIELDS["attachments"]
     if files.name in category.required and file_count == 0:
         problems.append(ValidationFailed(files.missing, field=files.name))

@@ -16,7 +16,7 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 from walletdesk.cases import console, console_actions, service
 from walletdesk.cases.attachments import ALLOWED, MAX_FILES, file_response
 from walletdesk.cases.categories import CATEGORIES, CURRENCIES, FIELDS, Category
-from walletdesk.cases.models import Case
+from walletdesk.cases.models import Case, case_number
 from walletdesk.cases.webforms import display_for, field_errors, read_form
 from walletdesk.errors import DomainError
 from walletdesk.helpcenter import questions as help_questions
@@ -52,15 +52,17 @@ def new_case_page(ctx: Context, category: str = "", transaction: str = "") -> Re
     support needs to know about it: category, time, amount and ID."""
     user = _customer(ctx)
     values = {"registered_phone": user.phone or "", "currency": "CNY"}
+    open_one = None
     if transaction:
         tx = history.get_transaction(ctx.db, user_id=user.id, public_id=transaction)
         category = category or TRANSACTION_CATEGORY.get(tx.kind, "transaction")
         values.update(_about(ctx, tx))
+        open_one = service.open_case_about(ctx.db, customer=user, transaction_id=tx.public_id)
     kind = CATEGORIES.get(category)
     if kind is None:
         error = ctx._("Choose a category.") if category else None
         return ctx.render("cases/choose_category.html", categories=CATEGORIES, error=error)
-    return _case_form(ctx, kind, values=values)
+    return _case_form(ctx, kind, values=values, duplicate=open_one.id if open_one else None)
 
 
 # The case category a customer's transaction belongs to (others: "transaction").
@@ -112,11 +114,15 @@ def new_case_submit(ctx: Context) -> Response:
             fields=values,
             files=uploads,
             settings=ctx.settings,
+            force=values.get("force") == "1",
             ip=ctx.ip,
         )
     except DomainError as exc:
         errors = field_errors(ctx, exc)
-        return _case_form(ctx, kind, values=values, errors=errors, status_code=exc.status)
+        duplicate = exc.case_id if isinstance(exc, service.DuplicateCase) else None
+        return _case_form(
+            ctx, kind, values=values, errors=errors, status_code=exc.status, duplicate=duplicate
+        )
     # The help center's last search did not do: admins see that question as unhelpful.
     asked = help_questions.question_id(ctx.request.cookies.get(help_questions.QUESTION_COOKIE))
     help_questions.record_case_opened(ctx.db, question_id=asked)
@@ -155,6 +161,7 @@ def _case_form(
     suggestions: list[helpcenter.SearchHit] | None = None,
     files_dropped: bool = False,
     status_code: int = 200,
+    duplicate: int | None = None,
 ) -> Response:
     spec = {
         c.key: {
@@ -180,6 +187,8 @@ def _case_form(
         errors=errors or {},
         suggestions=suggestions,
         files_dropped=files_dropped,
+        duplicate=case_number(duplicate) if duplicate else None,
+        duplicate_id=duplicate,
     )
 
 

@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 
 from walletdesk.audit import service as audit
 from walletdesk.cases import service as cases
+from walletdesk.cases.lines import line, render_line
 from walletdesk.cases.models import Case
-from walletdesk.i18n import N_, gettext
+from walletdesk.i18n import N_, Translator
 from walletdesk.identity import service as identity
 from walletdesk.money import format_minor
 from walletdesk.wallet.transactions import WalletTransaction, advance
@@ -34,11 +35,10 @@ def payout_paid_after_failure(
     log.error("payout %s confirmed by %s after it failed here: case opened", tx.public_id, ref)
     advance(db, tx=tx, step=PAID_AFTER_FAILURE, note=ref)
     customer = identity.get_user(db, user_id=tx.user_id)
-    lang = customer.lang
     amount = f"{format_minor(tx.amount_minor, tx.currency)} {tx.currency}"
+    title = line(N_("Withdrawal {reference} paid after it failed"), reference=tx.public_id)
     lines = [
-        gettext(
-            lang,
+        line(
             N_(
                 "The provider reports that withdrawal {reference} of {amount} was paid out, "
                 "after it had failed here and the amount had gone back to your balance."
@@ -46,23 +46,23 @@ def payout_paid_after_failure(
             reference=tx.public_id,
             amount=amount,
         ),
-        gettext(
-            lang,
+        line(
             N_(
                 "Our staff will check it with the provider and contact you on this case "
                 "before anything changes in your balance."
             ),
         ),
-        gettext(lang, N_("We never ask for your password or verification codes.")),
+        line(N_("We never ask for your password or verification codes.")),
     ]
+    _ = Translator(customer.lang)
     case = cases.open_review_case(
         db,
         customer_id=tx.user_id,
         category="deposit_withdrawal",
-        subject=gettext(
-            lang, N_("Withdrawal {reference} paid after it failed"), reference=tx.public_id
-        ),
-        description="\n".join(lines),
+        subject=render_line(_, title),
+        description="\n".join(render_line(_, item) for item in lines),
+        title=title,
+        lines=lines,
         details={
             "transaction_id": tx.public_id,
             "occurred_at": tx.created_at.isoformat(),

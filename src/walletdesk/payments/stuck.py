@@ -150,5 +150,10 @@ def _record(
         text = N_(
             "{actor} cancelled the stuck withdrawal {transaction}; the funds are back ({reason})"
         )
+    tell = N_("We sent your withdrawal {transaction} to the payment provider again.")
+    if action == "withdrawal.cancel":
+        tell = N_("Your withdrawal {transaction} was cancelled; the money is back in your balance.")
     params = {"transaction": tx.public_id, "reason": reason}
-    cases.record_action(db, case_id=case_id, actor=staff, text=text, params=params, ip=ip)
+    cases.record_action(
+        db, case_id=case_id, actor=staff, text=text, params=params, tell_customer=tell, ip=ip
+    )

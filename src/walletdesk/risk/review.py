@@ -4,11 +4,14 @@ the customer's language (they read it in their portal), with the payment and the
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy.orm import Session
 
 from walletdesk.cases import service as cases
+from walletdesk.cases.lines import Line, line, render_line
 from walletdesk.cases.models import Case
-from walletdesk.i18n import N_, gettext
+from walletdesk.i18n import N_, Translator
 from walletdesk.identity.models import User
 from walletdesk.risk.notify import money
 from walletdesk.risk.rules import REASONS, Verdict
@@ -34,28 +37,30 @@ HELD_TODO = N_(
 
 def open_for_payment(db: Session, *, user: User, verdict: Verdict, tx: WalletTransaction) -> Case:
     """One case for one held or stopped payment, whatever number of rules it tripped."""
-    lang, amount = user.lang, money(tx.amount_minor, tx.currency)
+    amount = money(tx.amount_minor, tx.currency)
     if verdict.action == "freeze":
-        subject = gettext(lang, N_("Account frozen for a security review"))
+        title = line(N_("Account frozen for a security review"))
         category, todo = "security", FROZEN_TODO
     else:
-        subject = gettext(lang, SUBJECT_HELD, reference=tx.public_id)
+        title = line(SUBJECT_HELD, reference=tx.public_id)
         category = "deposit_withdrawal" if tx.kind == "withdrawal" else "transaction"
         todo = HELD_TODO
-    reasons = [gettext(lang, REASONS[m.rule]) for m in verdict.matches]
+    reasons = dict.fromkeys(REASONS[m.rule] for m in verdict.matches)
     lines = [
-        gettext(lang, WHAT[verdict.action], reference=tx.public_id, amount=amount),
-        gettext(lang, N_("Why:")),
-        *[f"- {reason}" for reason in dict.fromkeys(reasons)],
-        gettext(lang, todo),
-        gettext(lang, NEVER_ASK),
+        line(WHAT[verdict.action], reference=tx.public_id, amount=amount),
+        line(N_("Why:")),
+        *[line("- {reason}", ("reason",), reason=reason) for reason in reasons],
+        line(todo),
+        line(NEVER_ASK),
     ]
     return cases.open_review_case(
         db,
         customer_id=user.id,
         category=category,
-        subject=subject,
-        description="\n".join(lines),
+        subject=render_line(Translator(user.lang), title),
+        description=_text(user, lines),
+        title=title,
+        lines=lines,
         details={
             "transaction_id": tx.public_id,
             "occurred_at": tx.created_at.isoformat(),
@@ -68,20 +73,22 @@ def open_for_payment(db: Session, *, user: User, verdict: Verdict, tx: WalletTra
 
 def open_for_freeze(db: Session, *, user: User, reason: str, ip: str = "") -> Case:
     """The case of a freeze not caused by a payment (a sign-in, or staff without a case)."""
-    lang = user.lang
+    title = line(N_("Account frozen for a security review"))
     lines = [
-        gettext(lang, N_("Your account was frozen for a security review.")),
-        gettext(lang, N_("Why:")),
-        f"- {gettext(lang, reason)}",
-        gettext(lang, FROZEN_TODO),
-        gettext(lang, NEVER_ASK),
+        line(N_("Your account was frozen for a security review.")),
+        line(N_("Why:")),
+        line("- {reason}", ("reason",), reason=reason),
+        line(FROZEN_TODO),
+        line(NEVER_ASK),
     ]
     return cases.open_review_case(
         db,
         customer_id=user.id,
         category="security",
-        subject=gettext(lang, N_("Account frozen for a security review")),
-        description="\n".join(lines),
+        subject=render_line(Translator(user.lang), title),
+        description=_text(user, lines),
+        title=title,
+        lines=lines,
         ip=ip,
     )
 
@@ -96,18 +103,25 @@ STOLEN_TODO = N_(
 
 def open_for_stolen_account(db: Session, *, user: User, reason: str, ip: str = "") -> Case:
     """The priority review of an account its owner locked as stolen."""
-    lang = user.lang
-    lines = [
-        gettext(lang, STOLEN_WHAT, reason=reason or gettext(lang, N_("(no reason given)"))),
-        gettext(lang, STOLEN_TODO),
-        gettext(lang, NEVER_ASK),
-    ]
+    title = line(N_("Account reported stolen: security review"))
+    if reason:  # the customer's own words, as written
+        what = line(STOLEN_WHAT, reason=reason)
+    else:
+        what = line(STOLEN_WHAT, ("reason",), reason=N_("(no reason given)"))
+    lines = [what, line(STOLEN_TODO), line(NEVER_ASK)]
     return cases.open_review_case(
         db,
         customer_id=user.id,
         category="security",
-        subject=gettext(lang, N_("Account reported stolen: security review")),
-        description="\n".join(lines),
+        subject=render_line(Translator(user.lang), title),
+        description=_text(user, lines),
+        title=title,
+        lines=lines,
         details={"self_lock_reason": reason},
         ip=ip,
     )
+
+
+def _text(user: User, lines: Sequence[Line]) -> str:
+    """The description in the customer's language, as kept for search."""
+    return "\n".join(render_line(Translator(user.lang), item) for item in lines)

@@ -422,6 +422,9 @@ def lift_system_freezes(db: Session, *, user_id: int, rule: str) -> int:
                 text=SYSTEM_LIFTED_TIMELINE,
                 params={"what": R.LABELS[rule]},
                 translated=("what",),
+                tell_customer=N_(
+                    "Your account is no longer frozen: you can send and withdraw again."
+                ),
             )
     if found:
         db.flush()
@@ -512,6 +515,7 @@ def _lift(db: Session, approval: Approval, approver: User) -> dict[str, object]:
             actor=approver,
             text=LIFTED_TIMELINE,
             params={"requester": approval.requested_by.display_name},
+            tell_customer=N_("Your account is no longer frozen: you can send and withdraw again."),
         )
     user = identity.get_user(db, user_id=freeze.user_id)
     notify.unfrozen(db, user=user, still_frozen=still)

@@ -186,6 +186,7 @@ def _execute_fee_waiver(db: Session, approval: Approval, approver: User) -> dict
             actor=approver,
             text=N_("{actor} waived the customer's withdrawal and transfer fees until {until}"),
             params={"until": local_time(customer.fee_waiver_until, service_settings(db))},
+            tell_customer=N_("We waived your withdrawal and transfer fees until {until}."),
         )
     until = customer.fee_waiver_until.isoformat()
     events.raise_alert(db, user_id=customer.id, kind="fee_waiver_granted", time=until)
@@ -263,6 +264,7 @@ def _credit(
                 "transaction": tx.public_id,
             },
             translated=("what",),
+            tell_customer=N_("We credited {amount} to your wallet: {what} ({transaction})."),
         )
     return {"entry_id": entry.id, "transaction": tx.public_id}
 

@@ -206,6 +206,7 @@ def _execute_write_off(db: Session, approval: Approval, approver: User) -> dict[
             actor=approver,
             text=N_("{actor} wrote off {amount} the customer owed after a chargeback"),
             params={"amount": waived},
+            tell_customer=N_("We wrote off {amount} you owed after a chargeback."),
         )
     events.raise_alert(db, user_id=user_id, kind="debt_waived", amount=waived)
     if not any(left_on(tx) > 0 for tx in owing):

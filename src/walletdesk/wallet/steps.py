@@ -47,3 +47,23 @@ def step_note(step: str, note: str | None) -> str:
     if not note or step in CODE_NOTES or (step, note) in CODED:
         return ""
     return note
+
+
+def staff_step_note(step: str, note: str | None, lang: str) -> str:
+    """The note beside a step on staff pages: a code said in words (a payment method), none
+    when the step's phrase already says it (a risk verdict), or the note as written (a
+    provider's reference, a rejection reason)."""
+    if not note or (step, note) in CODED:
+        return ""
+    label = METHOD_NOTES.get(note)
+    return gettext(lang, label) if label else note
+
+
+# Payment methods, which a step's note names by code.
+METHOD_NOTES = {
+    "bank_card": N_("Bank card"),
+    "credit_card": N_("Credit card"),
+    "payment_app": N_("Third-party payment app"),
+    "crypto": N_("Crypto address (USDT)"),
+    "balance": N_("Wallet balance"),
+}
