@@ -16,8 +16,13 @@ from walletdesk.identity import service as identity
 from walletdesk.wallet.transactions import WalletTransaction
 
 PHONE = {"width": 390, "height": 844}
-PUBLIC = ["/help", "/help/articles/account-locked", "/help/fees?lang=en", "/help/fees?lang=zh",
-          "/help/official-channels?lang=en"]
+PUBLIC = [
+    "/help",
+    "/help/articles/account-locked",
+    "/help/fees?lang=en",
+    "/help/fees?lang=zh",
+    "/help/official-channels?lang=en",
+]
 SIGNED_IN = ["/portal", "/wallet", "/wallet/deposit", "/wallet/withdraw", "/security"]
 
 
@@ -51,7 +56,9 @@ def overflow(page: Page, path: str) -> tuple[int, int]:
     """The page's width (the widest of document and body) and the header's height in lines."""
     page.goto(path)
     page.wait_for_load_state("networkidle")
-    width = page.evaluate("Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)")
+    width = page.evaluate(
+        "Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)"
+    )
     # Lines of the header: the distinct rows its visible links, buttons and names sit on.
     lines = page.evaluate(
         """() => { const rows = new Set();

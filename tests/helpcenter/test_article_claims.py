@@ -18,6 +18,7 @@ import html
 import re
 
 import pytest
+from fastapi.testclient import TestClient
 
 from tests.conftest import sign_in
 from walletdesk.db import session_scope
@@ -71,7 +72,7 @@ def pages(app, client, people):
     with session_scope(app.state.sessionmaker) as db:
         service.load_knowledge_base(db)
     seen: dict[tuple[str, str], tuple[int, str]] = {}
-    anonymous = client
+    anonymous = TestClient(app)  # keeps no sign-in: /login is the sign-in form
     signed: list = []
 
     def get(path: str, lang: str) -> tuple[int, str]:

@@ -131,7 +131,9 @@ def test_official_phone_advice_warns_that_caller_id_can_be_faked(client, kb):
         "value": "400-820-6688",
         "label": "Customer service hotline (mainland China)",
         "region": "CN",
-        "notes": "Every day 09:00–21:00 Beijing time; at other times, open a case in the support portal.",
+        "notes": (
+            "Every day 09:00–21:00 Beijing time; at other times, open a case in the support portal."
+        ),
     }
     assert "call this number back yourself" in body["advice"]
 

@@ -13,7 +13,9 @@ from walletdesk.helpcenter import content, registry, seedfiles
 def test_the_shipped_seed_files_fit_their_schemas():
     registry.seed_data.cache_clear()
     seed = registry.seed_data()
-    assert any(c.label.en == "Security email (stolen accounts, fraud)" for c in seed.official_channels)
+    assert any(
+        c.label.en == "Security email (stolen accounts, fraud)" for c in seed.official_channels
+    )
     assert content.read_categories()
     assert len(content.read_articles()) >= 60
 
@@ -57,7 +59,9 @@ def test_a_category_without_topics_and_an_article_without_title_are_refused(tmp_
     (tmp_path / "categories.yaml").write_text(
         "categories:\n  - {slug: contact-us, zh: 联系, en: Contact, topics: []}\n", "utf-8"
     )
-    with pytest.raises(seedfiles.SeedFileInvalid, match=r"categories\.yaml: .*\(contact-us\) › topics"):
+    with pytest.raises(
+        seedfiles.SeedFileInvalid, match=r"categories\.yaml: .*\(contact-us\) › topics"
+    ):
         content.read_categories(tmp_path)
     with pytest.raises(seedfiles.SeedFileInvalid, match=r"fees\.en\.md: title"):
         content.parse_article("---\nsummary: x\n---\nbody", slug="fees", lang="en")

@@ -99,7 +99,9 @@ def _tell(db: Session, user: User, kind: str, *, text: bool = True, **params: An
     settings = settings_of(db)
     if not text or settings is None or not user.phone:
         return
-    shown = dict(in_language(params, user.lang), brand=settings.brand, time=local_time(now, settings))
+    shown = dict(
+        in_language(params, user.lang), brand=settings.brand, time=local_time(now, settings)
+    )
     if "location" in shown:
         shown["location"] = location_text(user.lang, shown["location"])
     body = gettext(user.lang, SMS_TEXTS[kind], **shown)
