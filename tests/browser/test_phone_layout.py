@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser_support import LiveServer, browser, live_server, sign_in_as  # noqa: F401
+from tests.browser_support import LiveServer, sign_in_as
 from walletdesk.db import make_engine, make_sessionmaker, session_scope
 from walletdesk.identity import service as identity
 from walletdesk.wallet.transactions import WalletTransaction
@@ -27,7 +27,7 @@ SIGNED_IN = ["/portal", "/wallet", "/wallet/deposit", "/wallet/withdraw", "/secu
 
 
 @pytest.fixture
-def phone(browser: Browser, live_server: LiveServer) -> Iterator[Page]:  # noqa: F811
+def phone(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
     context = browser.new_context(base_url=live_server.url, viewport=PHONE, locale="zh-CN")
     page = context.new_page()
     page.set_default_timeout(15_000)
@@ -76,7 +76,7 @@ def overflow(page: Page, path: str) -> tuple[int, int]:
 
 def test_no_page_is_wider_than_a_phone_and_the_header_is_short(
     phone: Page,
-    live_server: LiveServer,  # noqa: F811
+    live_server: LiveServer,
 ):
     found = {}
     for path in PUBLIC:
@@ -96,7 +96,7 @@ def test_no_page_is_wider_than_a_phone_and_the_header_is_short(
     assert wide == {} and tall == {}, (wide, tall)
 
 
-def test_the_menu_button_opens_the_navigation(phone: Page, live_server: LiveServer):  # noqa: F811
+def test_the_menu_button_opens_the_navigation(phone: Page, live_server: LiveServer):
     sign_in_as(phone, live_server, "customer")
     phone.goto("/help")
     link = phone.locator("header .mainnav a[href='/portal']")
@@ -107,7 +107,7 @@ def test_the_menu_button_opens_the_navigation(phone: Page, live_server: LiveServ
     expect(phone).to_have_url(re.compile(r"/portal$"))
 
 
-def test_without_javascript_the_links_are_reachable(browser: Browser, live_server: LiveServer):  # noqa: F811
+def test_without_javascript_the_links_are_reachable(browser: Browser, live_server: LiveServer):
     context = browser.new_context(
         base_url=live_server.url, viewport=PHONE, java_script_enabled=False
     )
