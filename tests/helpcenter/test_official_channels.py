@@ -131,7 +131,9 @@ def test_official_phone_advice_warns_that_caller_id_can_be_faked(client, kb):
         "value": "400-820-6688",
         "label": "Customer service hotline (mainland China)",
         "region": "CN",
-        "notes": "Every day 09:00–21:00 Beijing time; out of hours, request a callback.",
+        "notes": (
+            "Every day 09:00–21:00 Beijing time; at other times, open a case in the support portal."
+        ),
     }
     assert "call this number back yourself" in body["advice"]
 
@@ -230,3 +232,21 @@ def test_the_reason_is_in_the_callers_language_and_on_the_page(client, kb):
         "/help/official-channels", params={"value": "walletdesk.com.evil.top", "lang": "zh"}
     )
     assert "实际打开的网站是 walletdesk.com.evil.top" in zh_page.text
+
+
+def test_numbers_and_addresses_on_the_channels_page_are_links(client, kb):
+    page = client.get("/help/official-channels?lang=en").text
+    assert '<a href="tel:+864008206688">400-820-6688</a>' in page
+    assert '<a href="tel:+862162886688">+86 21 6288 6688</a>' in page
+    assert '<a href="mailto:support@walletdesk.com">support@walletdesk.com</a>' in page
+    assert '<a href="mailto:security@walletdesk.com">security@walletdesk.com</a>' in page
+    checked = client.get("/help/official-channels", params={"value": "4008206688"}).text
+    assert '<a href="tel:+864008206688">400-820-6688</a>' in checked
+
+
+def test_channel_labels_are_whole(client, kb):
+    page = client.get("/help/official-channels?lang=en").text
+    assert "Security email (stolen accounts, fraud)" in page
+    for channel in client.get("/api/v1/help/official-channels?lang=en").json():
+        label = channel["label"]
+        assert label.count("(") == label.count(")"), label

@@ -165,3 +165,47 @@ def test_a_rolled_back_transfer_texts_no_one(app, people, how):
     with session_scope(app.state.sessionmaker) as db:  # and the same transfer committed does
         pay(db)
     assert len(alert_texts(app, OTHER_PHONE)) == 1
+
+
+CJK = re.compile(r"[\u3400-\u9fff\uff01-\uff5e]")
+
+
+def alerts_on_page(client, lang: str) -> list[str]:
+    page = client.get(f"/security?lang={lang}")
+    assert page.status_code == 200
+    return [
+        re.sub(r"<[^>]+>", "", item).strip()
+        for item in re.findall(r'<li class="[a-z]*" data-kind="[a-z_]+">(.*?)</li>', page.text)
+    ]
+
+
+def test_a_chinese_customers_alert_reads_in_english_on_an_english_page(app, client, people):
+    public_id = deposit(client, bearer(client, people.customer), "100.51")  # declined
+    wait_for(lambda: len(alert_texts(app, CUSTOMER_PHONE)) == 1)
+    [text] = alert_texts(app, CUSTOMER_PHONE)
+    assert not re.search(r"[A-Za-z]{4,}", text.replace("WalletDesk", "").replace(public_id, ""))
+    sign_in(client, people.customer)
+    english = alerts_on_page(client, "en")
+    [failed] = [a for a in english if "did not go through" in a]
+    assert "declined it: not enough money in that account" in failed
+    assert not CJK.search(failed), failed
+    [chinese] = [a for a in alerts_on_page(client, "zh") if public_id in a]
+    assert CJK.search(chinese) and "declined" not in chinese
+
+
+def test_risk_alerts_read_in_the_language_of_the_page(app, client, people):
+    from types import SimpleNamespace
+
+    from walletdesk.risk import notify
+    from walletdesk.risk.rules import REASONS
+
+    with session_scope(app.state.sessionmaker) as db:
+        user = db.get(User, people.customer.id)
+        assert user is not None and user.lang == "zh"
+        notify.frozen(db, user=user, reason=REASONS["velocity"], case=SimpleNamespace(number="C7"))
+    sign_in(client, people.customer)
+    [frozen] = [a for a in alerts_on_page(client, "en") if "frozen" in a]
+    assert "Many payments left your account in a short time." in frozen
+    assert not CJK.search(frozen), frozen
+    [chinese] = alerts_on_page(client, "zh")[:1]
+    assert CJK.search(chinese) and "Many payments" not in chinese

@@ -134,18 +134,18 @@ def seed_announcements(db: Session) -> int:
     """Two published sample announcements, when there are none at all."""
     if db.scalar(select(Announcement.id).limit(1)) is not None:
         return 0
-    items = registry.seed_data()["announcements"]
+    items = registry.seed_data().announcements
     now = utcnow()
     for item in items:
         announcement = save_announcement(
             db,
             draft=AnnouncementDraft(
-                kind=item["kind"],
-                title_zh=item["title"]["zh"],
-                title_en=item["title"]["en"],
-                body_zh=item["body"]["zh"],
-                body_en=item["body"]["en"],
-                pinned=bool(item.get("pinned")),
+                kind=item.kind,
+                title_zh=item.title.zh,
+                title_en=item.title.en,
+                body_zh=item.body.zh,
+                body_en=item.body.en,
+                pinned=item.pinned,
                 starts_at=now,
                 ends_at=None,
             ),

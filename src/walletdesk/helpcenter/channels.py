@@ -124,6 +124,21 @@ def handle_key(value: str) -> str | None:
     return text or None
 
 
+def href(kind: str, value: str) -> str | None:
+    """Where a registry entry's value leads when it is clicked: `tel:+864008206688` for a
+    number, `mailto:` for an address, the site itself for a website; None for the others."""
+    if kind == "phone":
+        number = phone_key(value)
+        return f"tel:{number}" if number else None
+    if kind == "email":
+        address = email_key(value)
+        return f"mailto:{address}" if address else None
+    if kind == "website" and host_of(value):
+        text = clean(value)
+        return text if _SCHEME.match(text) else f"https://{text}"
+    return None
+
+
 def channel_key(kind: str, value: str) -> str:
     """The key a registry entry of `kind` is stored under; ValidationFailed if unusable."""
     key: str | None

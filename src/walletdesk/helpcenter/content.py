@@ -10,6 +10,8 @@ from pathlib import Path
 
 import yaml
 
+from walletdesk.helpcenter import seedfiles
+
 CONTENT_DIR = Path(__file__).parent / "content"
 LANGS = ("zh", "en")
 
@@ -35,12 +37,17 @@ def parse_article(text: str, *, slug: str, lang: str) -> ArticleFile:
     if not text.startswith("---"):
         raise ValueError(f"{slug}.{lang}.md: missing front matter")
     _, front, body = text.split("---", 2)
-    meta = yaml.safe_load(front) or {}
+    name = f"{slug}.{lang}.md"
+    try:
+        data = yaml.safe_load(front) or {}
+    except yaml.YAMLError as exc:
+        raise seedfiles.SeedFileInvalid(f"{name}: {exc}") from exc
+    meta = seedfiles.parse(seedfiles.FrontMatter, data, name=name)
     return ArticleFile(
         slug=slug,
         lang=lang,
-        title=str(meta["title"]).strip(),
-        summary=str(meta.get("summary", "")).strip(),
+        title=meta.title.strip(),
+        summary=meta.summary.strip(),
         body=body.strip(),
     )
 
@@ -55,12 +62,8 @@ def read_articles(content_dir: Path = CONTENT_DIR) -> list[ArticleFile]:
 
 
 def read_categories(content_dir: Path = CONTENT_DIR) -> list[CategoryFile]:
-    data = yaml.safe_load((content_dir / "categories.yaml").read_text("utf-8"))
+    data = seedfiles.load(seedfiles.Categories, content_dir / "categories.yaml")
     return [
-        CategoryFile(
-            slug=c["slug"],
-            names={"zh": c["zh"], "en": c["en"]},
-            topics=tuple(c["topics"]),
-        )
-        for c in data["categories"]
+        CategoryFile(slug=c.slug, names={"zh": c.zh, "en": c.en}, topics=tuple(c.topics))
+        for c in data.categories
     ]

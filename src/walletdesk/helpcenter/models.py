@@ -10,6 +10,7 @@ from sqlalchemy import Float, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from walletdesk.db import Base, UTCDateTime, utcnow
+from walletdesk.helpcenter import channels
 
 VERSION_STATUSES = ("draft", "published", "superseded")
 ANNOUNCEMENT_KINDS = ("notice", "policy", "maintenance", "security")
@@ -129,6 +130,11 @@ class OfficialChannel(Base):
 
     def notes(self, lang: str) -> str:
         return self.notes_en if lang == "en" else self.notes_zh
+
+    @property
+    def href(self) -> str | None:
+        """`tel:`, `mailto:` or the website's address (channels.href)."""
+        return channels.href(self.kind, self.value)
 
 
 QUESTION_KINDS = ("search", "assistant")

@@ -11,13 +11,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from walletdesk.audit import service as audit
 from walletdesk.errors import Conflict, NotFound, ValidationFailed
-from walletdesk.helpcenter import channels, lookalikes
+from walletdesk.helpcenter import channels, lookalikes, seedfiles
 from walletdesk.helpcenter.models import CHANNEL_KINDS, OfficialChannel
 from walletdesk.i18n import N_, Translator
 from walletdesk.identity.models import User
@@ -43,9 +42,9 @@ class ChannelCheck:
 
 
 @lru_cache(maxsize=1)
-def seed_data() -> dict[str, Any]:
-    data: dict[str, Any] = yaml.safe_load(SEED_PATH.read_text("utf-8"))
-    return data
+def seed_data() -> seedfiles.Seed:
+    """seed.yaml, checked against its schema (SeedFileInvalid names the entry)."""
+    return seedfiles.load(seedfiles.Seed, SEED_PATH)
 
 
 def list_channels(db: Session) -> list[OfficialChannel]:
@@ -261,17 +260,17 @@ def seed_channels(db: Session) -> int:
     """The channels of the facts table, when the registry is empty."""
     if db.scalar(select(func.count(OfficialChannel.id))):
         return 0
-    items = seed_data()["official_channels"]
+    items = seed_data().official_channels
     for item in items:
         add_channel(
             db,
             actor=None,
-            kind=item["kind"],
-            value=str(item["value"]),
-            label_zh=item["label"]["zh"],
-            label_en=item["label"]["en"],
-            region=item.get("region", ""),
-            notes_zh=item["notes"]["zh"],
-            notes_en=item["notes"]["en"],
+            kind=item.kind,
+            value=item.value,
+            label_zh=item.label.zh,
+            label_en=item.label.en,
+            region=item.region,
+            notes_zh=item.notes.zh,
+            notes_en=item.notes.en,
         )
     return len(items)

@@ -4,12 +4,13 @@ events, alerts and SMS in their language.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from walletdesk.config import Settings
-from walletdesk.i18n import gettext
+from walletdesk.i18n import LANGS, gettext
 from walletdesk.identity.messages import (
     ALERT_LABELS,
     EVENT_LABELS,
@@ -45,8 +46,22 @@ def event_text(lang: str, event: SecurityEvent) -> str:
     return gettext(lang, EVENT_LABELS.get(event.kind, event.kind))
 
 
+def in_every_language(make: Callable[[str], str]) -> dict[str, str]:
+    """A parameter of an alert in each language (`{"zh": …, "en": …}`), so that the alert
+    reads in one language whichever the page is in; `in_language` picks one."""
+    return {lang: make(lang) for lang in LANGS}
+
+
+def in_language(params: dict[str, Any], lang: str) -> dict[str, Any]:
+    """`params` with each parameter given in every language taken in `lang`."""
+    return {
+        name: (value.get(lang) or value.get("en", "")) if isinstance(value, dict) else value
+        for name, value in params.items()
+    }
+
+
 def alert_text(lang: str, alert: SecurityAlert, settings: Settings) -> str:
-    params: dict[str, Any] = dict(alert.params)
+    params: dict[str, Any] = in_language(dict(alert.params), lang)
     if "location" in params:
         params["location"] = location_text(lang, params["location"], params.get("ip", ""))
     if "time" in params:

@@ -17,7 +17,7 @@ from walletdesk.db import utcnow
 from walletdesk.i18n import gettext
 from walletdesk.identity import events, sms
 from walletdesk.identity.models import User
-from walletdesk.identity.present import local_time, location_text
+from walletdesk.identity.present import in_every_language, in_language, local_time, location_text
 from walletdesk.money import format_minor
 from walletdesk.wallet.transactions import WalletTransaction
 
@@ -60,19 +60,19 @@ def money(amount_minor: int, currency: str) -> str:
 
 
 def frozen(db: Session, *, user: User, reason: str, case: Case) -> None:
-    _tell(db, user, "account_frozen", reason=gettext(user.lang, reason), case=case.number)
+    _tell(db, user, "account_frozen", reason=_translated(reason), case=case.number)
 
 
 def held(
     db: Session, *, user: User, tx: WalletTransaction, reason: str, case: Case, text: bool
 ) -> None:
     """`text`: also by SMS (not when the freeze it came with was texted already)."""
-    params = _payment(tx) | {"reason": gettext(user.lang, reason), "case": case.number}
+    params = _payment(tx) | {"reason": _translated(reason), "case": case.number}
     _tell(db, user, "payment_held", text=text, **params)
 
 
 def noticed(db: Session, *, user: User, tx: WalletTransaction, reason: str) -> None:
-    _tell(db, user, "risk_notice", **_payment(tx), reason=gettext(user.lang, reason))
+    _tell(db, user, "risk_notice", **_payment(tx), reason=_translated(reason))
 
 
 def unfrozen(db: Session, *, user: User, still_frozen: bool) -> None:
@@ -81,6 +81,11 @@ def unfrozen(db: Session, *, user: User, still_frozen: bool) -> None:
 
 def new_location(db: Session, *, user: User, location: str, ip: str) -> None:
     _tell(db, user, "new_location", location=location, ip=ip)
+
+
+def _translated(reason: str) -> dict[str, str]:
+    """The reason in every language: the alert reads in the language of the page it is on."""
+    return in_every_language(lambda lang: gettext(lang, reason))
 
 
 def _payment(tx: WalletTransaction) -> dict[str, Any]:
@@ -94,7 +99,9 @@ def _tell(db: Session, user: User, kind: str, *, text: bool = True, **params: An
     settings = settings_of(db)
     if not text or settings is None or not user.phone:
         return
-    shown = dict(params, brand=settings.brand, time=local_time(now, settings))
+    shown = dict(
+        in_language(params, user.lang), brand=settings.brand, time=local_time(now, settings)
+    )
     if "location" in shown:
         shown["location"] = location_text(user.lang, shown["location"])
     body = gettext(user.lang, SMS_TEXTS[kind], **shown)

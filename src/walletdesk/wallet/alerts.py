@@ -21,6 +21,7 @@ from walletdesk.i18n import N_, gettext
 from walletdesk.identity import events, sms
 from walletdesk.identity import service as identity
 from walletdesk.identity.messages import ALERT_LABELS
+from walletdesk.identity.present import in_every_language, in_language
 from walletdesk.money import format_minor
 from walletdesk.wallet.reasons import reason_text
 from walletdesk.wallet.transactions import WalletTransaction
@@ -90,10 +91,10 @@ def send_alert(db: Session, *, settings: Settings, public_id: str, status: str) 
     user = identity.get_user(db, user_id=tx.user_id)
     if user.role != "customer":
         return False
-    params = alert_params(tx, user.lang)
+    params = alert_params(tx)
     events.raise_alert(db, user_id=user.id, kind=kind, **params)
     if user.phone:
-        text = gettext(user.lang, ALERT_LABELS[kind], **params)
+        text = gettext(user.lang, ALERT_LABELS[kind], **in_language(params, user.lang))
         if kind in OUTGOING:
             text += " " + gettext(user.lang, NOT_YOU)
         body = f"[{settings.brand}] {text}"
@@ -101,9 +102,10 @@ def send_alert(db: Session, *, settings: Settings, public_id: str, status: str) 
     return True
 
 
-def alert_params(tx: WalletTransaction, lang: str) -> dict[str, Any]:
+def alert_params(tx: WalletTransaction) -> dict[str, Any]:
     """What the texts show: the amount with its currency, our reference, the masked other side
-    (transfers only: never a card number) and, for a failure, the reason in plain words."""
+    (transfers only: never a card number) and, for a failure, the reason in plain words in
+    every language (the security page shows the alert in the page's language)."""
     params: dict[str, Any] = {
         "amount": f"{format_minor(tx.amount_minor, tx.currency)} {tx.currency}",
         "reference": tx.public_id,
@@ -111,7 +113,7 @@ def alert_params(tx: WalletTransaction, lang: str) -> dict[str, Any]:
     if tx.kind in ("transfer_in", "transfer_out"):
         params["counterparty"] = tx.counterparty
     if tx.status in ("failed", "reversed"):
-        params["reason"] = _reason(tx, lang)
+        params["reason"] = in_every_language(lambda lang: _reason(tx, lang))
     return params
 
 
