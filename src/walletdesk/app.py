@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import logging
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from functools import partial
 from pathlib import Path
@@ -134,9 +136,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
     _prepare_routes(app)
 
-    # The health check has its own connection and its own thread, so that it answers while
-    # every request thread and pooled connection is busy.
-    health_threads = anyio.CapacityLimiter(2)
+    # The health check has its own connection and its own thread, kept alive, so that it
+    # answers at once while every request thread and pooled connection is busy.
+    health_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="healthz")
 
     def ping_database() -> None:
         with probe.connect() as conn:
@@ -144,7 +146,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/healthz", tags=["meta"])
     async def healthz() -> dict[str, str]:
-        await anyio.to_thread.run_sync(ping_database, limiter=health_threads)
+        await asyncio.get_running_loop().run_in_executor(health_thread, ping_database)
         return {"status": "ok", "version": __version__}
 
     return app
