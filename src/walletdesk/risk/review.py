@@ -81,16 +81,7 @@ def open_for_freeze(db: Session, *, user: User, reason: str, ip: str = "") -> Ca
         line(FROZEN_TODO),
         line(NEVER_ASK),
     ]
-    return cases.open_review_case(
-        db,
-        customer_id=user.id,
-        category="security",
-        subject=render_line(Translator(user.lang), title),
-        description=_text(user, lines),
-        title=title,
-        lines=lines,
-        ip=ip,
-    )
+    return _security_review(db, user=user, title=title, lines=lines, ip=ip)
 
 
 STOLEN_WHAT = N_("You locked your account and said it was stolen: {reason}")
@@ -109,6 +100,20 @@ def open_for_stolen_account(db: Session, *, user: User, reason: str, ip: str = "
     else:
         what = line(STOLEN_WHAT, ("reason",), reason=N_("(no reason given)"))
     lines = [what, line(STOLEN_TODO), line(NEVER_ASK)]
+    return _security_review(
+        db, user=user, title=title, lines=lines, details={"self_lock_reason": reason}, ip=ip
+    )
+
+
+def _security_review(
+    db: Session,
+    *,
+    user: User,
+    title: Line,
+    lines: Sequence[Line],
+    details: dict[str, object] | None = None,
+    ip: str = "",
+) -> Case:
     return cases.open_review_case(
         db,
         customer_id=user.id,
@@ -117,7 +122,7 @@ def open_for_stolen_account(db: Session, *, user: User, reason: str, ip: str = "
         description=_text(user, lines),
         title=title,
         lines=lines,
-        details={"self_lock_reason": reason},
+        details=details,
         ip=ip,
     )
 
