@@ -362,3 +362,9 @@ def test_reloading_the_knowledge_base_keeps_admins_edits(app, admin_client, publ
         assert service.load_knowledge_base(db) == 0
     seen = public.get("/api/v1/help/articles/service-hours?lang=zh").json()
     assert seen["title"] == "客服时间（管理员修改）"
+
+
+def test_the_channel_list_names_regions_in_words(admin_client):
+    page = admin_client.get("/admin/official-channels?lang=en").text
+    assert "<td>Mainland China</td>" in page and "<td>From abroad</td>" in page
+    assert "<td>CN</td>" not in page and "<td>INTL</td>" not in page

@@ -47,6 +47,8 @@ def test_a_supervisor_sends_a_held_transfer_on(app, client, people, tmp_path):
     sign_in(client, people.agent)
     page = client.get("/console/risk?lang=en")
     assert public_id in page.text and "Send it" not in page.text  # agents only look
+    # Who it is, by name and masked phone, not a bare database id.
+    assert "张三 (+86138****8000)" in page.text and "13800138000" not in page.text
     sign_in(client, people.supervisor)
     assert "Send it" in client.get("/console/risk?lang=en").text
     answer = client.post(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 from datetime import timedelta
 
 from sqlalchemy import func, select, update
@@ -27,7 +28,7 @@ from walletdesk.errors import (
     ValidationFailed,
 )
 from walletdesk.identity import attempts, totp
-from walletdesk.identity.logins import normalize_email, normalize_login, normalize_phone
+from walletdesk.identity.logins import mask_phone, normalize_email, normalize_login, normalize_phone
 from walletdesk.identity.models import ROLES, AuthSession, LoginAttempt, User
 from walletdesk.identity.passwords import (
     check_new_password,
@@ -328,6 +329,18 @@ def reauthenticate(
 def require_recent_auth(session: AuthSession) -> None:
     if not recently_authenticated(session):
         raise ReauthRequired()
+
+
+def customer_labels(db: Session, *, user_ids: Iterable[int]) -> dict[int, str]:
+    """id -> "name (masked phone)" for staff lists, in one query."""
+    wanted = set(user_ids)
+    if not wanted:
+        return {}
+    users = db.scalars(select(User).where(User.id.in_(wanted)))
+    return {
+        u.id: f"{u.display_name} ({mask_phone(u.phone)})" if u.phone else u.display_name
+        for u in users
+    }
 
 
 def get_user(db: Session, *, user_id: int) -> User:

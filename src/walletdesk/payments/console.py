@@ -8,6 +8,7 @@ from fastapi import APIRouter
 from fastapi.responses import RedirectResponse, Response
 
 from walletdesk.errors import ValidationFailed
+from walletdesk.identity import service as identity
 from walletdesk.payments import withdrawals
 from walletdesk.payments.dispatch import gateway_of, send_after_commit
 from walletdesk.web.deps import Context
@@ -18,9 +19,11 @@ router = APIRouter(include_in_schema=False)
 @router.get("/console/withdrawals")
 def review_queue(ctx: Context, error: str = "") -> Response:
     staff = ctx.require("agent")
+    waiting = withdrawals.awaiting_review(ctx.db)
     return ctx.render(
         "payments/console_withdrawals.html",
-        waiting=withdrawals.awaiting_review(ctx.db),
+        waiting=waiting,
+        customers=identity.customer_labels(ctx.db, user_ids=(tx.user_id for tx in waiting)),
         recent=withdrawals.recent_withdrawals(ctx.db),
         can_decide=staff.role in ("supervisor", "admin"),
         error=ctx._("Give the reason the customer will see.") if error == "reason" else "",

@@ -9,6 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
 from walletdesk.errors import DomainError
+from walletdesk.identity import service as identity
 from walletdesk.risk import service as risk
 from walletdesk.risk.models import AccountFreeze, RiskHit
 from walletdesk.risk.rules import ACTION_LABELS
@@ -28,13 +29,21 @@ def _page(ctx: Ctx, error: str = "", status_code: int = 200) -> Response:
         .order_by(AccountFreeze.id.desc())
         .limit(RECENT)
     )
-    hits = ctx.db.scalars(select(RiskHit).order_by(RiskHit.id.desc()).limit(RECENT))
+    hits = list(ctx.db.scalars(select(RiskHit).order_by(RiskHit.id.desc()).limit(RECENT)))
+    waiting = held.held_transfers(ctx.db)
+    frozen = list(freezes)
+    shown = [
+        *(t.user_id for t in waiting),
+        *(f.user_id for f in frozen),
+        *(h.user_id for h in hits),
+    ]
     return ctx.render(
         "risk/console.html",
         status_code=status_code,
-        held=held.held_transfers(ctx.db),
-        freezes=list(freezes),
-        hits=list(hits),
+        held=waiting,
+        freezes=frozen,
+        hits=hits,
+        customers=identity.customer_labels(ctx.db, user_ids=shown),
         can_decide=staff.has_role("supervisor"),
         rule_label=risk.rule_label,
         action_labels=ACTION_LABELS,
