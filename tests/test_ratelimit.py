@@ -90,12 +90,15 @@ def test_redact_is_limited_per_address(client):
 def test_help_search_suggest_and_checker_are_limited(client):
     for path, params in [
         ("/api/v1/help/search", {"q": "fee", "lang": "en"}),
-        ("/api/v1/help/suggest", {"q": "fee", "lang": "en"}),
         ("/api/v1/help/official-channels/check", {"value": "400-820-6688", "lang": "en"}),
     ]:
         for _ in range(2):
             assert client.get(path, params=params).status_code == 200, path
         _assert_429(client.get(path, params=params), "en")
+    typed = {"q": "fee", "lang": "en"}  # suggestions are POSTed: what is typed stays out of URLs
+    for _ in range(2):
+        assert client.post("/api/v1/help/suggest?lang=en", json=typed).status_code == 200
+    _assert_429(client.post("/api/v1/help/suggest?lang=en", json=typed), "en")
 
 
 def test_checker_page_is_limited_only_when_checking(client):

@@ -245,7 +245,8 @@ def _open_risk_case(agent: Page, case_number: str) -> None:
     expect(row).to_contain_text(NAME)
     expect(row).to_contain_text("High")
     row.get_by_role("link", name=case_number).click()
-    expect(agent.locator("h1")).to_have_text("账户因安全审核被冻结")  # the customer's words
+    # A system title, shown in the reader's language (the agent reads English).
+    expect(agent.locator("h1")).to_have_text("Account frozen for a security review")
 
 
 def _check_customer_panel(agent: Page, deposit_id: str) -> None:

@@ -117,7 +117,7 @@ def test_a_locked_customer_still_reaches_support_but_not_money(app, client, peop
     assert "之前的工单" in home.text and "Your account is locked" in home.text
     assert client.get(f"/portal/cases/{earlier}").status_code == 200
     assert client.get("/portal/cases/new").status_code == 200
-    opened = case_id_of(submit_case(client))
+    opened = case_id_of(submit_case(client, transaction_id="DP20240601999999"))
     reply = client.post(
         f"/portal/cases/{opened}/reply",
         data={"csrf_token": csrf_of(client), "body": "I locked it, please help"},

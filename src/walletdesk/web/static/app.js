@@ -12,3 +12,10 @@ document.addEventListener("click", (event) => {
   const open = header.classList.toggle("menu-open");
   toggle.setAttribute("aria-expanded", open ? "true" : "false");
 });
+
+// A conversation that scrolls on its own (the agent's case page) opens at its newest message.
+document.addEventListener("DOMContentLoaded", () => {
+  for (const list of document.querySelectorAll(".console-main ol.conversation")) {
+    list.scrollTop = list.scrollHeight;
+  }
+});
