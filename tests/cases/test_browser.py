@@ -7,6 +7,9 @@ from __future__ import annotations
 import pytest
 
 from tests.browser_support import sign_in_as
+from walletdesk.cases import service as cases
+from walletdesk.db import make_engine, make_sessionmaker, session_scope
+from walletdesk.identity import service as identity
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -65,6 +68,8 @@ def test_the_agents_case_page_starts_with_the_conversation_and_returns_to_an_act
     page.screenshot(path=str(live_server.settings.data_dir / "inbox-1280.png"))
     page.locator("table.inbox-table tbody a").first.click()
     page.wait_for_load_state("networkidle")
+    page.goto(f"/console/cases/{_long_case(live_server)}?lang=en")  # however long the case
+    page.wait_for_load_state("networkidle")
     reply = page.locator("#reply-body").bounding_box()
     side = page.locator("aside.console-side").bounding_box()
     conversation = page.locator("ol.conversation").bounding_box()
@@ -80,3 +85,33 @@ def test_the_agents_case_page_starts_with_the_conversation_and_returns_to_an_act
     assert done.inner_text() == "Note added."
     box = done.bounding_box()
     assert 0 <= box["y"] < 900  # scrolled to it
+
+
+def _long_case(live_server) -> int:
+    """A case of the demo customer with a long description and thirty long messages."""
+    engine = make_engine(live_server.settings.db_url)
+    try:
+        with session_scope(make_sessionmaker(engine)) as db:
+            customer = identity.find_by_login(db, live_server.logins["customer"]["login"])
+            assert customer is not None
+            case = cases.open_case(
+                db,
+                customer=customer,
+                category="feedback",
+                subject="A very long conversation",
+                description="It started like this. " * 80,
+                fields={},
+                settings=live_server.settings,
+                force=True,
+            )
+            for number in range(30):
+                cases.post_reply(
+                    db,
+                    case=case,
+                    author=customer,
+                    body=f"Message {number}: " + "and then something else happened. " * 12,
+                    settings=live_server.settings,
+                )
+            return case.id
+    finally:
+        engine.dispose()

@@ -15,7 +15,7 @@ document.addEventListener("click", (event) => {
 
 // A conversation that scrolls on its own (the agent's case page) opens at its newest message.
 document.addEventListener("DOMContentLoaded", () => {
-  for (const list of document.querySelectorAll(".console-main ol.conversation")) {
+  for (const list of document.querySelectorAll(".console-main .conversation-card")) {
     list.scrollTop = list.scrollHeight;
   }
 });
