@@ -116,24 +116,24 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
     session = factory()
     try:
         yield session
-        callbacks = commit(session)
     except BaseException:
         rollback_and_close(session)
         raise
-    for callback in callbacks:
+    for callback in commit(session):
         callback()
 
 
 def commit(session: Session) -> list[Callable[[], None]]:
-    """Commit and close `session`; return its after-commit callbacks, for the caller to run."""
+    """Commit and close `session` (rolled back and closed if the commit fails); return its
+    after-commit callbacks, for the caller to run."""
     try:
         session.commit()
-        return list(session.info.pop("after_commit", []))
     except BaseException:
         rollback_and_close(session)
         raise
-    finally:
-        session.close()
+    callbacks = list(session.info.pop("after_commit", []))
+    session.close()
+    return callbacks
 
 
 def rollback_and_close(session: Session) -> None:

@@ -57,10 +57,10 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
         session = request.app.state.sessionmaker()
         try:
             yield session
-            callbacks = await run_in_threadpool(commit, session)
         except BaseException:
             await anyio.to_thread.run_sync(rollback_and_close, session, abandon_on_cancel=False)
             raise
+        callbacks = await run_in_threadpool(commit, session)
     for callback in callbacks:
         await run_in_threadpool(callback)
 
