@@ -210,7 +210,7 @@ def end_of_day(on: date, zone: ZoneInfo) -> datetime:
 def _days_from(calendar: BusinessCalendar, first: date) -> Iterator[Day]:
     for offset in range(MAX_DAYS):
         yield calendar.day(first + timedelta(days=offset))
-    raise CalendarInvalid(f"no business time within {MAX_DAYS} days: the calendar never opens")
+    raise CalendarInvalid(f"not reached within {MAX_DAYS} days of the calendar")
 
 
 def _running(

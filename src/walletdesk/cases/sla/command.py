@@ -23,7 +23,7 @@ from walletdesk.cases.sla.calendars import (
     parse_days,
     parse_opening_hours,
 )
-from walletdesk.cases.sla.clock import Deadline, Pause, add_business_hours
+from walletdesk.cases.sla.clock import MAX_DAYS, Deadline, Pause, add_business_hours
 from walletdesk.cases.sla.rules import RulesInvalid, UnknownRule, load_rule_book, rule_deadline
 from walletdesk.config import Settings
 
@@ -134,7 +134,10 @@ def _by_hours(
     try:
         found = add_business_hours(moment, hours, chosen, _pauses(pauses, zone))
     except (CalendarInvalid, OverflowError) as exc:
-        raise typer.BadParameter(f"too many hours: {exc}", param_hint="--business-hours") from exc
+        raise typer.BadParameter(
+            f"{hours:g} business hours are not reached within {MAX_DAYS} days of this calendar",
+            param_hint="--business-hours",
+        ) from exc
     return _noted(found, note)
 
 

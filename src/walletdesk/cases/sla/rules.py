@@ -163,9 +163,14 @@ def region_of_phone(phone: str | None) -> str | None:
     if not phone:
         return None
     try:
-        return phonenumbers.region_code_for_number(phonenumbers.parse(phone, None)) or None
+        number = phonenumbers.parse(phone, None)
     except phonenumbers.NumberParseException:
         return None
+    # A number outside the assigned ranges still tells its country by its calling code.
+    found = phonenumbers.region_code_for_number(
+        number
+    ) or phonenumbers.region_code_for_country_code(number.country_code or 0)
+    return found if found and found != phonenumbers.UNKNOWN_REGION else None
 
 
 _lock = threading.Lock()
