@@ -118,7 +118,7 @@ def test_unknown_rules_and_extensions_are_named() -> None:
     book = load_rule_book()
     with pytest.raises(UnknownRule, match="cn-complaint"):
         book.rule("cn-complain")
-    with pytest.raises(UnknownRule, match="no extension 'complex'.*exceptional"):
+    with pytest.raises(UnknownRule, match=r"no extension 'complex'.*exceptional"):
         rule_deadline(
             book.rule("psd2-complaint"), at("2026-03-27T12:00+01:00"), extension="complex"
         )
