@@ -235,3 +235,19 @@ def test_bad_calendar_parts_name_what_is_wrong(kwargs: dict[str, str], words: st
     parts = {"calendar": "cn", "tz": "Asia/Shanghai", "hours": "09:00-18:00", "days": "mon-fri"}
     with pytest.raises(CalendarInvalid, match=words):
         make_calendar(**(parts | kwargs))
+
+
+def test_different_hours_on_different_days() -> None:
+    # Open Mon-Fri 09:00-18:00 and Sat 10:00-16:00. Fri 16 Oct 17:00: 1h Friday, Sat 17 Oct
+    # 10:00 + 2h = 12:00.
+    team = make_calendar(
+        calendar="cn", tz="Asia/Shanghai", weekly={"mon-fri": "09:00-18:00", "sat": "10:00-16:00"}
+    )
+    assert add_business_hours(at("2026-10-16T17:00+08:00"), 3, team).due_at == at(
+        "2026-10-17T12:00+08:00"
+    )
+    # On the adjusted working Saturday 10 Oct the weekday hours apply: Fri 9 Oct 17:00 + 3h
+    # is 1h Friday, then 09:00 + 2h = 11:00.
+    assert add_business_hours(at("2026-10-09T17:00+08:00"), 3, team).due_at == at(
+        "2026-10-10T11:00+08:00"
+    )

@@ -11,7 +11,7 @@ with `+` close on the holidays of any of them (`gb-eng+gb-sct+gb-wls+gb-nir`).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import cache
@@ -85,10 +85,15 @@ class BusinessCalendar:
         return datetime.combine(on + timedelta(days=extra), at, tzinfo=self.zone)
 
     def describe(self) -> str:
-        days = [_DAY_KEYS[i] for i, w in enumerate(self.weekly) if w is not None]
-        hours = format_window(self.workday_window)
-        which = "every day" if len(days) == 7 else ",".join(days)
-        return f"{hours} {which} in {self.zone.key}, holidays: {self.spec}"
+        groups: dict[tuple[int, int], list[str]] = {}
+        for index, window in enumerate(self.weekly):
+            if window is not None:
+                groups.setdefault(window, []).append(_DAY_KEYS[index])
+        hours = "; ".join(
+            f"{format_window(w)} {'every day' if len(d) == 7 else ','.join(d)}"
+            for w, d in groups.items()
+        )
+        return f"open {hours} in {self.zone.key}, holidays: {self.spec}"
 
 
 def format_window(window: tuple[int, int]) -> str:
@@ -134,12 +139,28 @@ def zone_of(name: str) -> ZoneInfo:
 
 
 def make_calendar(
-    *, calendar: str, tz: str, hours: str = "09:00-18:00", days: str = "mon-fri"
+    *,
+    calendar: str,
+    tz: str,
+    hours: str = "09:00-18:00",
+    days: str = "mon-fri",
+    weekly: Mapping[str, str] | None = None,
 ) -> BusinessCalendar:
-    """A calendar from its parts as an operator writes them (CLI, configuration)."""
-    window = parse_opening_hours(hours)
-    weekly = tuple(window if on else None for on in parse_days(days))
-    return BusinessCalendar(zone_of(tz), weekly, holiday_classifier(calendar), calendar.lower())
+    """A calendar from its parts as an operator writes them (CLI, configuration). `weekly`
+    gives different hours to different days ({"mon-fri": "09:00-18:00", "sat": "10:00-16:00"})
+    and replaces `hours` and `days`."""
+    if weekly is None:
+        weekly = {days: hours}
+    windows: list[tuple[int, int] | None] = [None] * 7
+    for which, text in weekly.items():
+        window = parse_opening_hours(text)
+        for index, on in enumerate(parse_days(which)):
+            if on:
+                windows[index] = window
+    if not any(windows):
+        raise CalendarInvalid("the calendar is open on no day of the week")
+    zone, classify = zone_of(tz), holiday_classifier(calendar)
+    return BusinessCalendar(zone, tuple(windows), classify, calendar.lower())
 
 
 def holiday_classifier(spec: str) -> Classifier:
