@@ -9,6 +9,8 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from walletdesk.cases.sla import (
     BusinessCalendar,
@@ -251,3 +253,39 @@ def test_different_hours_on_different_days() -> None:
     assert add_business_hours(at("2026-10-09T17:00+08:00"), 3, team).due_at == at(
         "2026-10-10T11:00+08:00"
     )
+
+
+CALENDARS = {
+    "cn office": make_calendar(calendar="cn", tz="Asia/Shanghai"),
+    "london office": make_calendar(calendar="gb-eng", tz="Europe/London", hours="09:00-17:30"),
+    "new york, always open": make_calendar(
+        calendar="none", tz="America/New_York", hours="00:00-24:00", days="every day"
+    ),
+}
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    which=st.sampled_from(sorted(CALENDARS)),
+    start=st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2026, 12, 10)),
+    zone=st.sampled_from([SH, LONDON, NEW_YORK]),
+    minutes=st.integers(min_value=0, max_value=5000),
+    pause_at=st.integers(min_value=0, max_value=7 * 24 * 60),
+    pause_for=st.integers(min_value=0, max_value=3 * 24 * 60),
+)
+def test_the_time_added_is_the_time_counted(
+    which: str, start: datetime, zone: ZoneInfo, minutes: int, pause_at: int, pause_for: int
+) -> None:
+    calendar = CALENDARS[which]
+    begin = start.replace(tzinfo=zone)
+    pause_start = begin + timedelta(minutes=pause_at)
+    pauses = [Pause(pause_start, pause_start + timedelta(minutes=pause_for))]
+    due = add_business_hours(begin, minutes / 60, calendar, pauses).due_at
+    assert due >= begin
+    assert due.tzinfo == calendar.zone
+    assert business_time_between(begin, due, calendar, pauses) == timedelta(minutes=minutes)
+    if minutes:
+        # It ends inside opening hours, on a day the calendar is open.
+        local = due.astimezone(calendar.zone)
+        day = calendar.day((local - timedelta(microseconds=1)).date())
+        assert day.is_open

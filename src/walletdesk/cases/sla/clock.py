@@ -90,8 +90,12 @@ def add_business_time(
         if not day.is_open:
             closed.add(day.date, day.reason)
             continue
-        notes += closed.flush()
         segments = _running(calendar, day, start, pauses)
+        if not segments and _running(calendar, day, start, ()):
+            # A long wait on the customer reads as one line, like a holiday.
+            closed.add(day.date, "open, but the clock was paused all day")
+            continue
+        notes += closed.flush()
         for seg_start, seg_end in segments:
             if seg_end - seg_start >= remaining:
                 due = (seg_start + remaining).astimezone(calendar.zone)
