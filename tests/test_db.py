@@ -10,7 +10,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from walletdesk.db import Base, after_commit, session_scope
-from walletdesk.migrations import MODEL_MODULES, alembic_config
+from walletdesk.migrations import MODEL_MODULES, alembic_config, ours
 
 
 def test_work_after_commit_runs_once_committed_and_never_for_what_was_rolled_back(app):
@@ -40,7 +40,7 @@ def test_the_migrations_make_the_schema_the_models_describe(app):
         importlib.import_module(module)
     engine = app.state.engine
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(connection, opts={"compare_type": True, "include_name": ours})
         assert compare_metadata(context, Base.metadata) == []
 
 

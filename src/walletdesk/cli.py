@@ -100,34 +100,64 @@ def demo(
 
 @app.command()
 def worker(
-    once: bool = typer.Option(False, "--once", help="Run the jobs that are due, then exit."),
+    once: bool = typer.Option(
+        False, "--once", help="Run the due timers and the queued jobs ready now, then exit."
+    ),
+    concurrency: int = typer.Option(4, help="Queued jobs run at once (PostgreSQL)."),
 ) -> None:
-    """Run the periodic jobs (deposit expiry, payment resends) until stopped. Set
-    WALLETDESK_JOBS=off on the web processes when workers run them."""
+    """Run the background jobs until stopped: the periodic timers (deposit expiry, payment
+    resends) and the queued jobs (SMS, transaction alerts, provider calls), the latter by
+    procrastinate on PostgreSQL. Set WALLETDESK_JOBS=off on the web processes when workers
+    run them."""
+    import asyncio
     import signal
 
+    from walletdesk.jobqueue_pg import PgRunner
     from walletdesk.jobs import JobRunner, registered_jobs
 
     settings = _settings()
     engine = make_engine(settings.db_url)
     factory = make_sessionmaker(engine, info={"settings": settings})
-    runner = JobRunner(factory=factory, settings=settings, jobs=registered_jobs())
+    runner = JobRunner(factory=factory, settings=settings, jobs=registered_jobs(settings))
+    queue = (
+        PgRunner(factory=factory, settings=settings, concurrency=concurrency)
+        if engine.dialect.name == "postgresql"
+        else None
+    )
     try:
         if once:
-            outcomes = runner.run_due()
-            for outcome in outcomes:
-                line: dict[str, object] = {"job": outcome.name, "status": outcome.status}
-                line |= {"error": outcome.error} if outcome.error else {"result": outcome.result}
-                typer.echo(json.dumps(line, default=str))
-            if any(outcome.status == "failed" for outcome in outcomes):
-                raise typer.Exit(1)
+            _run_once(runner, queue)
             return
-        signal.signal(signal.SIGTERM, lambda *_: runner.stop(timeout=0))
         console.print(f"worker {runner.owner}: {', '.join(j.name for j in runner.jobs)}")
-        with contextlib.suppress(KeyboardInterrupt):
-            runner.run_forever()
+        if queue is None:
+            signal.signal(signal.SIGTERM, lambda *_: runner.stop(timeout=0))
+            with contextlib.suppress(KeyboardInterrupt):
+                runner.run_forever()
+            return
+        runner.start()  # the timers in a thread; procrastinate's worker here, until a signal
+        try:
+            asyncio.run(queue.serve())
+        finally:
+            runner.stop()
     finally:
         engine.dispose()
+
+
+def _run_once(runner: Any, queue: Any) -> None:
+    """One pass: a JSON line per timer that ran (the queued-jobs pass only when it ran some)."""
+    import asyncio
+
+    outcomes = runner.run_due()
+    if queue is not None:
+        asyncio.run(queue.serve(wait=False))
+    for outcome in outcomes:
+        if outcome.status == "ok" and outcome.result == {}:
+            continue
+        line: dict[str, object] = {"job": outcome.name, "status": outcome.status}
+        line |= {"error": outcome.error} if outcome.error else {"result": outcome.result}
+        typer.echo(json.dumps(line, default=str))
+    if any(outcome.status == "failed" for outcome in outcomes):
+        raise typer.Exit(1)
 
 
 def _start_payments_sandbox() -> str | None:

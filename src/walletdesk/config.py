@@ -87,9 +87,15 @@ class Settings(BaseSettings):
     # Legal complaint deadlines and escalation bodies (walletdesk/cases/sla/rules.yaml); a file
     # here overrides its rules, jurisdictions and regions entry by entry.
     deadline_rules_path: Path | None = None
-    # Periodic jobs: "inline" runs them in a thread of each web process (the demo); "off" when
-    # `walletdesk worker` processes run them. Leases keep one runner per job at a time.
+    # Background jobs (periodic timers, and the retries of queued one-off jobs): "inline" runs
+    # them in a thread of each web process (the demo); "off" when `walletdesk worker` processes
+    # run them. Leases keep one runner per job at a time.
     jobs: Literal["inline", "off"] = "inline"
+    # More modules whose jobs are registered (comma-separated dotted names), beside JOB_MODULES.
+    jobs_modules: str = ""
+    # PostgreSQL: a procrastinate worker whose heartbeat is older than this is dead, and the
+    # job it was running is given to another worker.
+    jobs_stalled_seconds: float = 30.0
 
     @property
     def db_url(self) -> str:

@@ -1,11 +1,14 @@
 """Periodic background jobs: the registry of named timers, the leases that let one process at a
 time run each of them, and the runner (a thread of the web process, or `walletdesk worker`).
+`JOB_MODULES` is the one list of every job module: each registers its timers (@periodic) and
+its one-off tasks (jobqueue.task) when imported.
 
-This is a timer runner, not a queue. The queue libraries of LIBRARIES.md (procrastinate on
-PostgreSQL, arq/dramatiq on Redis) are for one-off work enqueued after commit; what runs here
-are sweeps on a schedule (expire deposits, resend unanswered provider calls), which need only a
-due time and a lease, and must also run on the demo's SQLite. The lease is a `job_leases` row
-taken by compare-and-set on `locked_until`, so it works on SQLite and PostgreSQL alike.
+This is a timer runner, not a queue. One-off work enqueued in a transaction is jobqueue.py's
+(handed to procrastinate on PostgreSQL); what runs here are sweeps on a schedule (expire
+deposits, resend unanswered provider calls, and on SQLite the retries of queued jobs), which
+need only a due time and a lease, and must also run on the demo's SQLite. The lease is a
+`job_leases` row taken by compare-and-set on `locked_until`, so it works on SQLite and
+PostgreSQL alike.
 
 Each job runs in a transaction of its own: a job that raises is rolled back and logged, and the
 others still run and keep their work. A process that dies mid-job leaves its lease to expire.
@@ -22,6 +25,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy import String, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -32,8 +36,14 @@ from walletdesk.db import Base, UTCDateTime, session_scope, utcnow
 
 log = logging.getLogger("walletdesk.jobs")
 
-# Each module registers its jobs with @periodic when imported.
-JOB_MODULES = ("walletdesk.payments.jobs",)
+# Every module with background jobs; each registers them when imported. More modules (a test's
+# slow job) can be named in WALLETDESK_JOBS_MODULES.
+JOB_MODULES = (
+    "walletdesk.jobqueue",
+    "walletdesk.identity.jobs",
+    "walletdesk.wallet.jobs",
+    "walletdesk.payments.jobs",
+)
 POLL_SECONDS = 5.0
 DEFAULT_LEASE = timedelta(minutes=10)
 
@@ -51,6 +61,10 @@ class JobLease(Base):
     last_finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_outcome: Mapped[str] = mapped_column(String(16), default="")  # "ok" | "failed"
     last_error: Mapped[str] = mapped_column(String(255), default="")
+
+
+class Stoppable(Protocol):
+    def stop(self, timeout: float = 10.0) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -97,9 +111,15 @@ def periodic(
     return register
 
 
-def registered_jobs() -> list[PeriodicJob]:
-    for module in JOB_MODULES:
-        importlib.import_module(module)
+def load_job_modules(settings: Settings | None = None) -> None:
+    extra = settings.jobs_modules.split(",") if settings is not None else []
+    for module in (*JOB_MODULES, *extra):
+        if module.strip():
+            importlib.import_module(module.strip())
+
+
+def registered_jobs(settings: Settings | None = None) -> list[PeriodicJob]:
+    load_job_modules(settings)
     return sorted(_REGISTRY.values(), key=lambda job: job.name)
 
 
@@ -124,6 +144,8 @@ class JobRunner:
         self._rows_made = False
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        # What else runs beside the timers and stops with them (procrastinate's worker).
+        self.companions: list[Stoppable] = []
 
     def run_due(self) -> list[Outcome]:
         now = self.clock()
@@ -156,6 +178,8 @@ class JobRunner:
     def stop(self, timeout: float = 10.0) -> None:
         """Ask to stop and wait for a running job to end (its lease expires if it does not)."""
         self._stop.set()
+        for companion in self.companions:
+            companion.stop(timeout)
         if self._thread is not None:
             self._thread.join(timeout)
 
@@ -234,7 +258,13 @@ class JobRunner:
 
 
 def start_inline(*, factory: sessionmaker[Session], settings: Settings) -> JobRunner | None:
-    """The web process's runner, when the settings say the jobs run inline."""
+    """The web process's runner, when the settings say the jobs run inline: the timers, and
+    on PostgreSQL a procrastinate worker for the queued jobs (on SQLite a timer runs those)."""
     if settings.jobs != "inline":
         return None
-    return JobRunner(factory=factory, settings=settings, jobs=registered_jobs()).start()
+    runner = JobRunner(factory=factory, settings=settings, jobs=registered_jobs(settings))
+    if settings.db_url.startswith("postgresql"):
+        from walletdesk.jobqueue_pg import PgRunner
+
+        runner.companions.append(PgRunner(factory=factory, settings=settings).start())
+    return runner.start()

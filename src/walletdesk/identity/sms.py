@@ -1,10 +1,11 @@
 """Sending SMS through a provider: the sandbox (an outbox table developers and tests read) or
-an HTTP provider speaking Twilio's Messages API. Chosen by settings, same interface.
+an HTTP provider speaking Twilio's Messages API. Chosen by settings, same interface. The HTTP
+provider is called by a queued job (identity/jobs.py): retried until it answers, never lost.
 """
 
 from __future__ import annotations
 
-import logging
+import secrets
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -13,11 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from walletdesk.config import Settings
-from walletdesk.db import after_commit
 from walletdesk.identity.models import SmsOutboxMessage
-
-log = logging.getLogger("walletdesk.sms")
-
 
 class SmsDeliveryFailed(Exception):
     """The provider refused or could not be reached; the message was not sent."""
@@ -75,15 +72,13 @@ class HttpSms:
         self.timeout = timeout
 
     def submit(self, db: Session, *, to: str, body: str, kind: str) -> None:
-        # After commit only: a rolled-back request must not have texted anyone.
-        after_commit(db, lambda: self._deliver_logged(to=to, body=body, kind=kind))
+        """Queue the message in the caller's transaction: a rolled-back request texts no one,
+        a committed one texts once, retried while the provider is away."""
+        from walletdesk.identity.jobs import deliver_sms  # it builds this class
 
-    def _deliver_logged(self, *, to: str, body: str, kind: str) -> None:
-        try:
-            sid = self.deliver(to=to, body=body)
-            log.info("sms %s to %s sent as %s", kind, to[:-4] + "****", sid)
-        except SmsDeliveryFailed:
-            log.exception("sms %s to %s not sent", kind, to[:-4] + "****")
+        # Each call is one message: its key is its own (phone's last digits for the admins).
+        key = f"sms:{kind}:{to[-4:]}:{secrets.token_hex(8)}"
+        deliver_sms.enqueue(db, key=key, to=to, body=body, kind=kind)
 
     def deliver(self, *, to: str, body: str) -> str:
         url = f"{self.base_url}/2010-04-01/Accounts/{self.account}/Messages.json"

@@ -22,7 +22,14 @@ MODEL_MODULES = (
     "walletdesk.approvals.models",
     "walletdesk.risk.models",
     "walletdesk.jobs",
+    "walletdesk.jobqueue",
 )
+
+
+def ours(name: str | None, type_: str, parent_names: object) -> bool:
+    """What autogenerate compares: not procrastinate's tables (its schema is its own, made by
+    migration 0028 from the version it ships)."""
+    return not (name or "").startswith("procrastinate")
 
 
 def alembic_config(url: str) -> Config:

@@ -8,7 +8,7 @@ from alembic import context
 from sqlalchemy import engine_from_config, pool
 
 from walletdesk.db import Base
-from walletdesk.migrations import MODEL_MODULES
+from walletdesk.migrations import MODEL_MODULES, ours
 
 for name in MODEL_MODULES:
     importlib.import_module(name)
@@ -21,7 +21,10 @@ def run_migrations() -> None:
     connectable = config.attributes.get("connection")
     if connectable is not None:
         context.configure(
-            connection=connectable, target_metadata=target_metadata, render_as_batch=True
+            connection=connectable,
+            target_metadata=target_metadata,
+            render_as_batch=True,
+            include_name=ours,
         )
         with context.begin_transaction():
             context.run_migrations()
@@ -34,7 +37,10 @@ def run_migrations() -> None:
     )
     with engine.connect() as connection:
         context.configure(
-            connection=connection, target_metadata=target_metadata, render_as_batch=True
+            connection=connection,
+            target_metadata=target_metadata,
+            render_as_batch=True,
+            include_name=ours,
         )
         with context.begin_transaction():
             context.run_migrations()

@@ -1,5 +1,6 @@
-"""Sending charges and payouts to the provider after the request commits, and recording its
-answer in a transaction of its own (the webhook may arrive before or after that answer).
+"""Sending charges and payouts to the provider after the request commits (a queued job,
+payments/jobs.py, retried until it goes through), and recording its answer in a transaction of
+its own (the webhook may arrive before or after that answer).
 """
 
 from __future__ import annotations
@@ -9,9 +10,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from fastapi import FastAPI
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from walletdesk.db import after_commit, session_scope
+from walletdesk.db import session_scope
+from walletdesk.jobqueue import QueuedJob
 from walletdesk.payments.deposits import unsent_deposits
 from walletdesk.payments.methods import deposit_address
 from walletdesk.payments.models import PaymentMethod
@@ -41,13 +44,20 @@ def gateway_of(app: FastAPI) -> Gateway:
 
 
 def send_after_commit(db: Session, *, gateway: Gateway, tx_id: int) -> None:
-    def callback() -> None:
-        try:
-            send(gateway, tx_id=tx_id)
-        except Exception:  # the request already committed: the resend job retries it
-            log.exception("sending transaction %s to the provider failed", tx_id)
+    """Queue the provider call for transaction `tx_id` in `db`'s transaction: made once it
+    commits (tried at once, then again with backoff while it fails), never if it rolls back.
+    The job's settings are the session's, which are the gateway's in the app."""
+    from walletdesk.payments.jobs import send_to_provider  # it imports this module
 
-    after_commit(db, callback)
+    tx = db.get(WalletTransaction, tx_id)
+    assert tx is not None
+    # The provider is idempotent by the public id; each call asked for (a staff resend after
+    # the first) is its own job.
+    prefix = f"provider-call:{tx.public_id}:"
+    calls = db.scalar(
+        select(func.count()).select_from(QueuedJob).where(QueuedJob.key.startswith(prefix))
+    )
+    send_to_provider.enqueue(db, key=f"{prefix}{calls or 0}", tx_id=tx_id)
 
 
 def send(gateway: Gateway, *, tx_id: int) -> ProviderAnswer:

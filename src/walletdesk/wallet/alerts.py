@@ -1,22 +1,21 @@
 """Transaction alerts: when a customer's wallet transaction reaches a final state, a text message
 in their language and an alert on their security page, unless they turned transaction alerts off.
 
-`transactions.record_transaction` and `advance` note each final state; the alert is sent after
-that transaction commits, in a transaction of its own, so a rolled-back change texts no one and
-a failing alert never undoes a money movement. The settings come from the session's `info`
-(the app's sessions carry them); a session without them (scripts, seeding) sends no alerts.
+`transactions.record_transaction` and `advance` note each final state by queueing an alert job
+(wallet/jobs.py) in that transaction, keyed by the transaction and its final status: a
+rolled-back change texts no one, a committed one is alerted once, retried if it fails, and a
+failing alert never undoes a money movement. The settings come from the session's `info` (the
+app's sessions carry them); a session without them (scripts, seeding) sends no alerts.
 """
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from walletdesk.config import Settings, settings_of
-from walletdesk.db import after_commit, make_sessionmaker, session_scope
 from walletdesk.i18n import N_, gettext
 from walletdesk.identity import events, sms
 from walletdesk.identity import service as identity
@@ -25,8 +24,6 @@ from walletdesk.identity.present import in_every_language, in_language
 from walletdesk.money import format_minor
 from walletdesk.wallet.reasons import reason_text
 from walletdesk.wallet.transactions import WalletTransaction
-
-log = logging.getLogger("walletdesk.wallet")
 
 # (kind, final status) → alert kind; a fee is part of the payment it belongs to.
 ALERT_KINDS = {
@@ -42,7 +39,6 @@ ALERT_KINDS = {
 # Money that left the wallet: the customer is told what to do if it was not them.
 OUTGOING = ("withdrawal_paid", "transfer_sent")
 NOT_YOU = N_("If this was not you, lock your account in Security settings or contact us.")
-PENDING = "transaction_alerts"
 
 
 def alert_kind(tx: WalletTransaction) -> str | None:
@@ -57,26 +53,12 @@ def alert_kind(tx: WalletTransaction) -> str | None:
 
 def alert_after_commit(db: Session, *, tx: WalletTransaction) -> None:
     """Note that `tx` reached its final state; its alert goes out once `db` commits."""
-    settings = settings_of(db)
-    if settings is None or alert_kind(tx) is None:
+    from walletdesk.wallet.jobs import transaction_alert  # it calls send_alert
+
+    if settings_of(db) is None or alert_kind(tx) is None:
         return
-    pending: list[tuple[str, str]] | None = db.info.get(PENDING)
-    if pending is None:
-        pending = db.info[PENDING] = []
-        factory = make_sessionmaker(db.get_bind().engine, info={"settings": settings})
-        after_commit(db, lambda: _send_all(factory, settings, pending))
-    pending.append((tx.public_id, tx.status))
-
-
-def _send_all(
-    factory: sessionmaker[Session], settings: Settings, pending: list[tuple[str, str]]
-) -> None:
-    for public_id, status in pending:
-        try:
-            with session_scope(factory) as db:
-                send_alert(db, settings=settings, public_id=public_id, status=status)
-        except Exception:  # the money already moved; a lost alert must not look like a failure
-            log.exception("transaction alert for %s not sent", public_id)
+    key = f"tx-alert:{tx.public_id}:{tx.status}"
+    transaction_alert.enqueue(db, key=key, public_id=tx.public_id, status=tx.status)
 
 
 def send_alert(db: Session, *, settings: Settings, public_id: str, status: str) -> bool:
