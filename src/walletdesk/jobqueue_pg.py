@@ -61,8 +61,9 @@ def defer(db: Session, *, job_id: int, delay: timedelta = timedelta(0)) -> None:
         queueing_lock=f"queued-job-{job_id}",
         connection=connection,
     )
-    # A savepoint: a refused INSERT (already waiting) must not end the caller's transaction.
-    with contextlib.suppress(procrastinate.exceptions.AlreadyEnqueued), db.begin_nested():
+    # A savepoint (psycopg's, inside the transaction SQLAlchemy began): a refused INSERT
+    # (a wake-up already waiting) must not end the caller's transaction.
+    with contextlib.suppress(procrastinate.exceptions.AlreadyEnqueued), connection.transaction():
         deferrer.defer(job_id=job_id)
 
 

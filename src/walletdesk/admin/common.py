@@ -30,6 +30,7 @@ DONE_MESSAGES = {
     "deactivated": "Deactivated. This person can no longer sign in.",
     "reactivated": "Reactivated.",
     "labelled": "Labelled. The next model build (walletdesk kb train) learns from it.",
+    "retried": "Retried. The job is tried again now; if it fails, it shows here again.",
 }
 
 

@@ -1,15 +1,19 @@
-"""Staff management by admins: creating agents, supervisors and admins, and deactivating
-them. Identity owns people; this adds the admin's checks and the audit entry.
+"""Staff management by admins (creating agents, supervisors and admins, and deactivating
+them) and the retry of failed background jobs. Identity owns people and the core owns jobs;
+this adds the admin's checks and the audit entry.
 """
 
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from walletdesk import jobqueue
 from walletdesk.audit import service as audit
 from walletdesk.errors import Conflict, NotFound, ValidationFailed
 from walletdesk.identity import service as identity
 from walletdesk.identity.models import STAFF_ROLES, User
+from walletdesk.identity.permissions import require_permission
+from walletdesk.jobqueue import QueuedJob
 
 
 def create_staff(
@@ -69,3 +73,21 @@ def set_staff_active(db: Session, *, user_id: int, active: bool, actor: User, ip
         ip=ip,
     )
     return user
+
+
+def retry_job(db: Session, *, job_id: int, actor: User, ip: str = "") -> QueuedJob:
+    """A failed background job gets a fresh set of tries, the first once this commits."""
+    require_permission(actor, "jobs.retry")
+    job = jobqueue.retry(db, job_id=job_id)
+    if job is None:
+        raise Conflict("This job is not failed: it is done or still being tried.", code="job")
+    audit.record(
+        db,
+        actor_id=actor.id,
+        action="job.retried",
+        subject_type="queued_job",
+        subject_id=job.id,
+        details={"name": job.name, "key": job.key},
+        ip=ip,
+    )
+    return job

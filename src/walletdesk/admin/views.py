@@ -1,4 +1,5 @@
-"""The admin: a dashboard linking to articles, announcements, official channels and staff.
+"""The admin: a dashboard linking to articles, announcements, official channels, staff and
+background jobs.
 Admins only; each area's pages live in their own module, gathered here into one router.
 """
 
@@ -7,7 +8,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse
 
-from walletdesk.admin import announcements, articles, channels, questions, staff
+from walletdesk.admin import announcements, articles, channels, jobs, questions, staff
 from walletdesk.admin.common import admin_only, render, require_admin
 from walletdesk.helpcenter import announcements as notices
 from walletdesk.helpcenter import registry, service
@@ -32,5 +33,5 @@ def dashboard(ctx: Context) -> HTMLResponse:
     )
 
 
-for module in (articles, announcements, channels, staff, questions):
+for module in (articles, announcements, channels, staff, questions, jobs):
     router.include_router(module.router)
