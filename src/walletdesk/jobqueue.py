@@ -282,7 +282,9 @@ def run_due(
     return counts
 
 
-@periodic("run_queued_jobs", every=timedelta(0), lease=timedelta(minutes=30))
+# A short lease: each job is claimed on its own, so two passes at once are safe, and a runner
+# killed mid-pass must not keep the others from the queue for long.
+@periodic("run_queued_jobs", every=timedelta(0), lease=timedelta(seconds=15))
 def run_queued_jobs(run: JobRun) -> dict[str, int]:
     """On SQLite, the retries' runner; on PostgreSQL procrastinate's workers run the jobs."""
     if run.db.get_bind().dialect.name == "postgresql":
