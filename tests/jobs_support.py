@@ -37,8 +37,13 @@ def flaky_later(run: TaskRun) -> None:
     flaky.run(run)
 
 
-@task("test.slow", max_attempts=5, backoff=timedelta(seconds=1), lease=timedelta(seconds=4),
-      eager=False)
+@task(
+    "test.slow",
+    max_attempts=5,
+    backoff=timedelta(seconds=1),
+    lease=timedelta(seconds=4),
+    eager=False,
+)
 def slow(run: TaskRun) -> None:
     """The first try says it started (a file) and then takes a minute: long enough to be
     killed. Later tries finish at once."""

@@ -40,7 +40,9 @@ def test_the_migrations_make_the_schema_the_models_describe(app):
         importlib.import_module(module)
     engine = app.state.engine
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True, "include_name": ours})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "include_name": ours}
+        )
         assert compare_metadata(context, Base.metadata) == []
 
 

@@ -8,15 +8,19 @@ from __future__ import annotations
 
 import asyncio
 import re
+import threading
+import time
 import uuid
 from datetime import timedelta
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from tests.conftest import csrf_of, sign_in
 from tests.jobs_support import FAILURES, RUNS, flaky, flaky_later
 from walletdesk import jobqueue
+from walletdesk.app import create_app
 from walletdesk.db import session_scope, utcnow
 from walletdesk.identity.models import SmsOutboxMessage
 from walletdesk.jobqueue import QueuedJob
@@ -42,9 +46,7 @@ def _effects(app, key: str, kind: str = "flaky-job") -> int:
 
 
 def _run_due(app, *, after: timedelta) -> dict[str, int]:
-    return jobqueue.run_due(
-        app.state.sessionmaker, app.state.settings, now=utcnow() + after
-    )
+    return jobqueue.run_due(app.state.sessionmaker, app.state.settings, now=utcnow() + after)
 
 
 def test_a_job_of_a_rolled_back_transaction_never_runs(app):
@@ -121,9 +123,7 @@ def test_a_job_failing_every_try_is_shown_to_admins_and_retry_runs_it(app, clien
     assert _job(app, key).status == "done" and _effects(app, key) == 1
     page = client.get("/admin/jobs?lang=en").text
     assert key not in page and "No failed jobs." in page
-    again = client.post(
-        f"/admin/jobs/{failed.id}/retry", data={"csrf_token": csrf_of(client)}
-    )
+    again = client.post(f"/admin/jobs/{failed.id}/retry", data={"csrf_token": csrf_of(client)})
     assert again.status_code == 409  # done: nothing to retry
 
 
@@ -153,7 +153,9 @@ def test_procrastinate_runs_the_retries_on_postgresql(app, db_url):
     assert [(row.status, row.job_id) for row in scheduled] == [("todo", _job(app, key).id)]
     # As if the pause had passed: the waiting wake-up is due now.
     with session_scope(app.state.sessionmaker) as db:
-        db.execute(_text("UPDATE procrastinate_jobs SET scheduled_at = now() WHERE status = 'todo'"))
+        db.execute(
+            _text("UPDATE procrastinate_jobs SET scheduled_at = now() WHERE status = 'todo'")
+        )
         db.execute(_text("UPDATE queued_jobs SET run_after = now()"))
     asyncio.run(runner.serve(wait=False))
     assert RUNS[key] == 2 and _job(app, key).status == "done" and _effects(app, key) == 1
@@ -176,3 +178,23 @@ def test_no_code_in_the_queue_once_sent(app):
     with session_scope(app.state.sessionmaker) as db:
         flaky.enqueue(db, key=(key := _key("secret")), code="123456")
     assert not re.search("123456", str(_job(app, key).payload))
+
+
+def test_the_inline_runner_of_the_web_process_runs_queued_jobs(settings, app):
+    """WALLETDESK_JOBS=inline: the web process runs what no request tried (on PostgreSQL with a
+    procrastinate worker in a thread, on SQLite with the timers' runner), and stops with it."""
+    key = _key("inline")
+    with session_scope(app.state.sessionmaker) as db:
+        flaky_later.enqueue(db, key=key)
+    inline = create_app(settings.model_copy(update={"jobs": "inline"}))
+    try:
+        with TestClient(inline):
+            deadline = time.monotonic() + 30
+            while _job(app, key).status != "done":
+                assert time.monotonic() < deadline, "the inline runner did not run the job"
+                time.sleep(0.1)
+        names = {t.name for t in threading.enumerate()}
+        assert not names & {"walletdesk-jobs", "walletdesk-queue"}
+    finally:
+        inline.state.engine.dispose()
+    assert RUNS[key] == 1 and _effects(app, key) == 1

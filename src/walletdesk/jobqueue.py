@@ -36,6 +36,8 @@ from walletdesk.jobs import JobRun, load_job_modules, periodic
 log = logging.getLogger("walletdesk.jobs")
 
 MAX_BACKOFF = timedelta(hours=1)
+# How long procrastinate leaves an eager job to the process that enqueued it.
+EAGER_GRACE = timedelta(seconds=5)
 OWNER = f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(4)}"
 
 
@@ -152,11 +154,11 @@ def hand_over(db: Session, *, job_id: int, eager: bool) -> None:
     settings = settings_of(db)
     if eager and settings is not None:  # a bare session (scripts) leaves it to the runner
         factory = make_sessionmaker(db.get_bind().engine, info={"settings": settings})
-        after_commit(db, lambda: run_job(factory, settings, job_id=job_id))
 
+        def try_now() -> None:
+            run_job(factory, settings, job_id=job_id)
 
-# How long procrastinate leaves an eager job to the process that enqueued it.
-EAGER_GRACE = timedelta(seconds=5)
+        after_commit(db, try_now)
 
 
 def run_job(

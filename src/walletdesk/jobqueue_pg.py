@@ -55,6 +55,7 @@ def defer(db: Session, *, job_id: int, delay: timedelta = timedelta(0)) -> None:
     one waiting procrastinate job per row (its queueing lock); a second hand-over is a no-op."""
     url = db.get_bind().engine.url.render_as_string(hide_password=False)
     connection = db.connection().connection.driver_connection
+    assert connection is not None  # a live psycopg connection, in the session's transaction
     deferrer = _deferring_app(url).configure_task(
         RUN_TASK,
         schedule_in={"seconds": max(delay.total_seconds(), 0)},

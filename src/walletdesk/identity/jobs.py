@@ -9,6 +9,7 @@ from datetime import timedelta
 from walletdesk.identity.sms import HttpSms, SmsConfig
 from walletdesk.jobqueue import TaskRun, task
 
+
 # Codes expire within minutes: six tries over about two and a half minutes.
 @task("identity.deliver_sms", max_attempts=6, backoff=timedelta(seconds=5))
 def deliver_sms(run: TaskRun) -> str:

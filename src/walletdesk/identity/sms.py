@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from walletdesk.config import Settings
 from walletdesk.identity.models import SmsOutboxMessage
 
+
 class SmsDeliveryFailed(Exception):
     """The provider refused or could not be reached; the message was not sent."""
 
