@@ -55,7 +55,9 @@ def send_after_commit(db: Session, *, gateway: Gateway, tx_id: int) -> None:
     # the first) is its own job.
     prefix = f"provider-call:{tx.public_id}:"
     calls = db.scalar(
-        select(func.count()).select_from(QueuedJob).where(QueuedJob.key.startswith(prefix))
+        select(func.count())
+        .select_from(QueuedJob)
+        .where(QueuedJob.key.startswith(prefix, autoescape=True))
     )
     send_to_provider.enqueue(db, key=f"{prefix}{calls or 0}", tx_id=tx_id)
 
