@@ -198,3 +198,26 @@ def test_the_inline_runner_of_the_web_process_runs_queued_jobs(settings, app):
     finally:
         inline.state.engine.dispose()
     assert RUNS[key] == 1 and _effects(app, key) == 1
+
+
+@pytest.mark.postgres
+def test_a_row_whose_wake_up_was_lost_is_handed_over_again(app, db_url):
+    if not db_url.startswith("postgresql"):
+        pytest.skip("procrastinate runs on PostgreSQL only")
+    from walletdesk.jobqueue_pg import PgRunner
+    from walletdesk.jobs import JobRunner, registered_jobs
+
+    key = _key("lost-wake-up")
+    with session_scope(app.state.sessionmaker) as db:
+        flaky_later.enqueue(db, key=key)
+    with session_scope(app.state.sessionmaker) as db:  # as if a database outage lost it
+        db.execute(_text("DELETE FROM procrastinate_jobs"))
+        db.execute(_text("UPDATE queued_jobs SET run_after = now() - interval '10 minutes'"))
+    timers = JobRunner(
+        factory=app.state.sessionmaker, settings=app.state.settings, jobs=registered_jobs()
+    )
+    outcomes = {o.name: o.result for o in timers.run_due()}
+    assert outcomes["run_queued_jobs"] == {"handed over": 1}
+    runner = PgRunner(factory=app.state.sessionmaker, settings=app.state.settings)
+    asyncio.run(runner.serve(wait=False))
+    assert _job(app, key).status == "done" and RUNS[key] == 1

@@ -32,6 +32,8 @@ from walletdesk.db import session_scope, utcnow
 log = logging.getLogger("walletdesk.jobs")
 
 RUN_TASK = "walletdesk.run_queued_job"
+# A row whose task this worker does not know (a deploy half done) waits this long between looks.
+UNKNOWN_TASK_PAUSE = timedelta(minutes=1)
 _APPS: dict[str, procrastinate.App] = {}
 
 
@@ -80,7 +82,11 @@ class PgRunner:
         self.app = procrastinate.App(
             connector=procrastinate.PsycopgConnector(conninfo=conninfo(settings.db_url))
         )
-        self.app.task(name=RUN_TASK, queue="default")(self.run)
+        # run() records a task's failure on the row itself; procrastinate's retries are for the
+        # database failing under run() (3, 9, 27… s), and the overdue sweep (run_queued_jobs)
+        # for what outlasts them.
+        retry = procrastinate.RetryStrategy(max_attempts=6, exponential_wait=3)
+        self.app.task(name=RUN_TASK, queue="default", retry=retry)(self.run)
 
     def run(self, job_id: int) -> str:
         from walletdesk.jobqueue import QueuedJob, run_job
@@ -89,7 +95,10 @@ class PgRunner:
         with session_scope(self.factory) as db:
             job = db.get(QueuedJob, job_id)
             if job is not None and job.status == "pending":
-                defer(db, job_id=job_id, delay=_until(job.run_after, job.locked_until))
+                delay = _until(job.run_after, job.locked_until)
+                if outcome == "skipped" and not delay:  # due and free, yet not run here
+                    delay = UNKNOWN_TASK_PAUSE
+                defer(db, job_id=job_id, delay=delay)
         return outcome
 
     async def rescue_stalled(self) -> int:
