@@ -233,7 +233,7 @@ def lock(ctx: Context) -> Response:
         stolen=bool(form.get("stolen")),
     )
     if stolen:
-        risk.report_stolen_account(ctx.db, user=user, reason=reason, ip=ctx.ip)
+        account.report_stolen(ctx.db, user=user, reason=reason, ip=ctx.ip)
     response = RedirectResponse("/login?done=locked", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response

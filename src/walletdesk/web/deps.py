@@ -31,7 +31,7 @@ from starlette.datastructures import FormData
 
 from walletdesk.config import Settings
 from walletdesk.db import commit, rollback_and_close
-from walletdesk.errors import DomainError, Forbidden, Unauthorized
+from walletdesk.errors import DomainError, Forbidden, FormInvalid, Unauthorized
 from walletdesk.i18n import Translator, from_accept_language, normalize_lang
 from walletdesk.identity import service as identity
 from walletdesk.identity.models import User
@@ -241,3 +241,12 @@ def get_ctx(request: Request, db: DB) -> Ctx:
 
 
 Context = Annotated[Ctx, Depends(get_ctx)]
+
+
+def field_errors(ctx: Ctx, error: DomainError) -> dict[str, str]:
+    """field name → translated message; a form's problems all at once."""
+    problems = error.problems if isinstance(error, FormInvalid) else [error]
+    errors: dict[str, str] = {}
+    for problem in problems:
+        errors.setdefault(problem.field or "form", ctx._(problem.message, **problem.params))
+    return errors
