@@ -21,7 +21,7 @@ def _lint_imports() -> str:
 
 def test_import_contracts_are_kept() -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}  # this tree, not another install
-    done = subprocess.run(  # noqa: S603 (our own tool, fixed arguments)
+    done = subprocess.run(
         [_lint_imports(), "--no-cache"],
         cwd=ROOT,
         env=env,

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import select
 
+from tests.conftest import PASSWORD
 from walletdesk.app import SUBSCRIBER_MODULES, create_app, register_subscribers
 from walletdesk.audit.models import AuditEntry
 from walletdesk.audit.service import record as audit
@@ -73,7 +74,7 @@ subscribe(Shipped, ship_second, phase=Phase.AFTER_COMMIT)
 def _customer(app) -> int:
     with session_scope(app.state.sessionmaker) as db:
         user = identity.create_user(
-            db, role="customer", phone="13700137000", password="correct horse battery", display_name="赵六"
+            db, role="customer", phone="13700137000", password=PASSWORD, display_name="赵六"
         )
         return user.id
 
