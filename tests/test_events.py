@@ -138,3 +138,14 @@ def test_the_app_registers_each_subscriber_once(settings) -> None:
     assert SUBSCRIBER_MODULES[0] == "walletdesk.cases.subscribers"
     assert subscribers_of(AccountUnlocked) == ["walletdesk.cases.subscribers.account_unlocked"]
     assert subscribers_of(SignedIn) == ["walletdesk.risk.subscribers.signed_in"]
+
+
+@dataclass(frozen=True)
+class Careless(Event):
+    user: object
+
+
+def test_an_event_carrying_an_orm_row_is_refused(app) -> None:
+    user_id = _customer(app)
+    with app.state.sessionmaker() as db, pytest.raises(TypeError, match="pass its id"):
+        publish(db, Careless(user=db.get(User, user_id)))

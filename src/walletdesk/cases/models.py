@@ -14,7 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from walletdesk.db import Base, UTCDateTime, utcnow
 from walletdesk.identity.models import User
-from walletdesk.references import (  # noqa: F401 (the case number is the cases' own)
+from walletdesk.references import (  # noqa: F401 (re-exported: the number's rule is shared)
     NUMBER_PREFIX,
     case_number,
     parse_case_number,
