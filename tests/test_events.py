@@ -6,7 +6,11 @@ cases' subscribers once, however many apps are built."""
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -149,3 +153,24 @@ def test_an_event_carrying_an_orm_row_is_refused(app) -> None:
     user_id = _customer(app)
     with app.state.sessionmaker() as db, pytest.raises(TypeError, match="pass its id"):
         publish(db, Careless(user=db.get(User, user_id)))
+
+
+def test_the_cli_registers_the_subscribers_before_any_command() -> None:
+    """`walletdesk worker` and `walletdesk seed` publish too: in a fresh process, running a
+    command (here `worker --help`, which does no work) registers the subscribers first."""
+    script = (
+        "from typer.testing import CliRunner\n"
+        "from walletdesk import cli\n"
+        "from walletdesk.events import subscribers_of\n"
+        "from walletdesk.risk.signals import PaymentFlagged\n"
+        "assert subscribers_of(PaymentFlagged) == []\n"
+        "assert CliRunner().invoke(cli.app, ['worker', '--help']).exit_code == 0\n"
+        "print(subscribers_of(PaymentFlagged))\n"
+    )
+    src = Path(__file__).resolve().parents[1] / "src"
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert "walletdesk.cases.subscribers.payment_flagged" in done.stdout
