@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from walletdesk.app import register_subscribers
+from walletdesk.cases.sla.command import deadline
 from walletdesk.config import Settings
 from walletdesk.db import make_engine, make_sessionmaker, session_scope
 from walletdesk.migrations import upgrade
@@ -27,6 +28,7 @@ app.add_typer(ledger_app, name="ledger")
 simulate_app = typer.Typer(help="Local stand-ins for outside services (sandbox providers).")
 simulate_app.add_typer(payments_app, name="payments")
 app.add_typer(simulate_app, name="simulate")
+app.command()(deadline)
 console = Console()
 
 

@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     deposit_confirm_timeout: int = 24 * 3600  # seconds before a deposit shows "not received"
     # Risk-control rules (walletdesk/risk/rules.yaml); a file here overrides them rule by rule.
     risk_rules_path: Path | None = None
+    # Legal complaint deadlines and escalation bodies (walletdesk/cases/sla/rules.yaml); a file
+    # here overrides its rules, jurisdictions and regions entry by entry.
+    deadline_rules_path: Path | None = None
     # Periodic jobs: "inline" runs them in a thread of each web process (the demo); "off" when
     # `walletdesk worker` processes run them. Leases keep one runner per job at a time.
     jobs: Literal["inline", "off"] = "inline"
