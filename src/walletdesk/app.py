@@ -68,6 +68,20 @@ ROUTER_MODULES = (
     "walletdesk.web.apidocs",
 )
 
+# Each module defines `subscribe()`, registering its handlers of other domains' events.
+SUBSCRIBER_MODULES = (
+    "walletdesk.cases.subscribers",
+    "walletdesk.risk.subscribers",
+)
+
+# Modules that register approval kinds (approvals.register_kind) as they are imported: the
+# approvals queue shows and decides every kind, whichever page is asked for first.
+APPROVAL_KIND_MODULES = (
+    "walletdesk.wallet.adjustments",
+    "walletdesk.wallet.owed",
+    "walletdesk.risk.service",
+)
+
 # Files the same for everyone, which browsers may keep.
 STATIC_PREFIXES = ("/static/", "/api/docs/assets/")
 
@@ -93,6 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     catalog("zh")  # read once now: error handlers translate on the event loop
     install_access_log_filter()
     money.configure(max_amount_major=settings.max_amount_major)
+    register_subscribers()
     engine = make_engine(settings.db_url)
     probe = make_probe_engine(settings.db_url)
     factory = make_sessionmaker(engine, info={"settings": settings})
@@ -130,6 +145,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     apidocs.mount_assets(app)
     _install_middleware(app, settings)
     _install_error_handlers(app)
+    for name in APPROVAL_KIND_MODULES:
+        importlib.import_module(name)
     for name in ROUTER_MODULES:
         router = importlib.import_module(name).router
         openapi.declare_errors(router)
@@ -150,6 +167,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"status": "ok", "version": __version__}
 
     return app
+
+
+def register_subscribers() -> None:
+    """Every domain's handlers of the events it listens to. Each process that changes state
+    calls it before its first transaction (the web app, `walletdesk worker`, the CLI), so a
+    timeline line is never missed; registering again is a no-op (tests build many apps)."""
+    for name in SUBSCRIBER_MODULES:
+        importlib.import_module(name).subscribe()
 
 
 def _prepare_routes(app: FastAPI) -> None:

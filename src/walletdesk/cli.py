@@ -13,6 +13,7 @@ import uvicorn
 from rich.console import Console
 from rich.table import Table
 
+from walletdesk.app import register_subscribers
 from walletdesk.cases.sla.command import deadline
 from walletdesk.config import Settings
 from walletdesk.db import make_engine, make_sessionmaker, session_scope
@@ -29,6 +30,14 @@ simulate_app.add_typer(payments_app, name="payments")
 app.add_typer(simulate_app, name="simulate")
 app.command()(deadline)
 console = Console()
+
+
+@app.callback()
+def main() -> None:
+    """walletdesk: customer service for a digital wallet."""
+    # Every command may publish domain events (seeding, jobs, the ledger tools): the
+    # subscribers must be there first, as in the web app.
+    register_subscribers()
 
 
 def _settings() -> Settings:

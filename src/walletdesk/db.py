@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, SessionTransaction, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 NAMING = {
@@ -99,16 +99,24 @@ def make_sessionmaker(
 def after_commit(session: Session, callback: Callable[[], None]) -> None:
     """Run `callback` once the surrounding transaction commits; dropped on rollback, also
     when the session goes on after `rollback()` and commits later work."""
+    if not session.in_transaction():
+        # Tie the callback to a transaction even before any SQL ran, so that a rollback
+        # that comes first drops it (with none begun, rollback() would not say so).
+        session.begin()
     pending = session.info.get("after_commit")
     if pending is None:
         pending = session.info["after_commit"] = []
-        if not event.contains(session, "after_rollback", _drop_after_commit):
-            event.listen(session, "after_rollback", _drop_after_commit)
+        if not event.contains(session, "after_soft_rollback", _drop_after_commit):
+            event.listen(session, "after_soft_rollback", _drop_after_commit)
     pending.append(callback)
 
 
-def _drop_after_commit(session: Session) -> None:
-    session.info.pop("after_commit", None)
+def _drop_after_commit(session: Session, previous: SessionTransaction) -> None:
+    # The soft rollback fires even when the transaction never reached the database (no
+    # DBAPI rollback happens then, and "after_rollback" would not), so nothing registered
+    # survives it. A savepoint's rollback leaves the outer transaction's callbacks alone.
+    if previous.parent is None:
+        session.info.pop("after_commit", None)
 
 
 @contextmanager

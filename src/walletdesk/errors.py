@@ -36,6 +36,15 @@ class ValidationFailed(DomainError):
     default_message = "Please check this field."
 
 
+class FormInvalid(ValidationFailed):
+    """Every problem of a form at once; behaves as its first problem where one is enough."""
+
+    def __init__(self, problems: list[ValidationFailed]) -> None:
+        first = problems[0]
+        super().__init__(first.message, field=first.field, **first.params)
+        self.problems = problems
+
+
 class Unauthorized(DomainError):
     status = 401
     code = "unauthorized"

@@ -13,12 +13,12 @@ import enum
 import logging
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
-from walletdesk.db import after_commit
+from walletdesk.db import Base, after_commit
 
 log = logging.getLogger("walletdesk.events")
 
@@ -66,6 +66,7 @@ def publish(db: Session, event: Event) -> None:
     """Tell the subscribers: in-transaction ones now (their error aborts the publisher's
     transaction, as the change and its consequences are one), after-commit ones once `db`
     commits (each on its own: one that fails is logged and the others still run)."""
+    _check_plain(event)
     for subscriber in _matching(type(event)):
         if subscriber.phase is Phase.IN_TRANSACTION:
             subscriber.handler(db, event)
@@ -84,6 +85,14 @@ def _matching(event_type: type[Event]) -> list[_Subscriber]:
         if issubclass(event_type, known_type):
             found.extend(subscribers)
     return found
+
+
+def _check_plain(event: Event) -> None:
+    """An ORM row in an event would let a subscriber read it stale after commit, or load it
+    lazily from a closed session: refused at once, in the publisher's own test."""
+    for field in fields(event):
+        if isinstance(getattr(event, field.name), Base):
+            raise TypeError(f"{type(event).__name__}.{field.name} is an ORM row: pass its id")
 
 
 def _guarded(subscriber: _Subscriber, event: Event) -> Callable[[], None]:

@@ -10,9 +10,10 @@ import re
 import pytest
 
 from tests.risk.conftest import bind_card, fund, hits, prepare, withdraw
+from walletdesk.cases import reviews as review
 from walletdesk.i18n import catalog
 from walletdesk.identity.messages import RISK_ALERT_LABELS
-from walletdesk.risk import notify, review, rules, service
+from walletdesk.risk import notify, rules, service
 
 
 def _write(tmp_path, text: str):

@@ -194,15 +194,13 @@ def test_a_chinese_customers_alert_reads_in_english_on_an_english_page(app, clie
 
 
 def test_risk_alerts_read_in_the_language_of_the_page(app, client, people):
-    from types import SimpleNamespace
-
     from walletdesk.risk import notify
     from walletdesk.risk.rules import REASONS
 
     with session_scope(app.state.sessionmaker) as db:
         user = db.get(User, people.customer.id)
         assert user is not None and user.lang == "zh"
-        notify.frozen(db, user=user, reason=REASONS["velocity"], case=SimpleNamespace(number="C7"))
+        notify.frozen(db, user=user, reason=REASONS["velocity"], case="C7")
     sign_in(client, people.customer)
     [frozen] = [a for a in alerts_on_page(client, "en") if "frozen" in a]
     assert "Many payments left your account in a short time." in frozen

@@ -3,9 +3,13 @@ what it would do, and its status, in the reader's language."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from walletdesk.approvals.models import Approval
 from walletdesk.approvals.service import KINDS
 from walletdesk.i18n import N_, Translator
+from walletdesk.identity.logins import mask_phone
 
 STATUS_LABELS = {
     "pending": N_("Waiting for approval"),
@@ -15,8 +19,16 @@ STATUS_LABELS = {
 
 
 class ApprovalDisplay:
-    def __init__(self, _: Translator) -> None:
+    def __init__(self, _: Translator, *, tz: str = "UTC") -> None:
         self._ = _
+        self.tz = ZoneInfo(tz)
+
+    def time(self, when: datetime | None) -> str:
+        """Local time of the service, as every staff page shows it."""
+        return when.astimezone(self.tz).strftime("%Y-%m-%d %H:%M") if when else ""
+
+    def phone(self, phone: str | None) -> str:
+        return mask_phone(phone)
 
     def label(self, approval: Approval) -> str:
         kind = KINDS.get(approval.kind)

@@ -14,12 +14,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from walletdesk.approvals import signals
 from walletdesk.approvals.models import Approval
 from walletdesk.audit import service as audit
-from walletdesk.cases import service as cases
 from walletdesk.db import utcnow
 from walletdesk.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from walletdesk.i18n import N_
+from walletdesk.events import publish
 from walletdesk.identity.models import User
 from walletdesk.identity.permissions import require_permission
 
@@ -89,20 +89,17 @@ def request_approval(
         details=details,
         ip=ip,
     )
-    if case_id is not None:
-        cases.record_action(
-            db,
-            case_id=case_id,
-            actor=staff,
-            text=N_("{actor} asked for approval: {what} ({reason})"),
-            params={"what": spec.label, "reason": approval.reason},
-            translated=("what",),
-            tell_customer=N_(
-                "Our staff asked for a second approval: {what}. We will tell you here once it "
-                "is decided."
-            ),
-            ip=ip,
-        )
+    requested = signals.ApprovalRequested(
+        approval_id=approval.id,
+        kind=kind,
+        label=spec.label,
+        staff_id=staff.id,
+        customer_id=customer_id,
+        reason=approval.reason,
+        case_id=case_id,
+        ip=ip,
+    )
+    publish(db, requested)
     return approval
 
 
@@ -142,20 +139,18 @@ def decide(
         details={"kind": approval.kind, "note": approval.decision_note, **approval.result},
         ip=ip,
     )
-    if approval.case_id is not None:
-        text = N_("{actor} approved: {what}")
-        if not approve:
-            text = N_("{actor} rejected: {what} ({note})")
-        cases.record_action(
-            db,
-            case_id=approval.case_id,
-            actor=staff,
-            text=text,
-            params={"what": spec.label, "note": approval.decision_note},
-            translated=("what",),
-            tell_customer="" if approve else N_("Your request was declined: {what} ({note})."),
-            ip=ip,
-        )
+    decided = signals.ApprovalDecided(
+        approval_id=approval.id,
+        kind=approval.kind,
+        label=spec.label,
+        staff_id=staff.id,
+        customer_id=approval.customer_id,
+        approved=approve,
+        note=approval.decision_note,
+        case_id=approval.case_id,
+        ip=ip,
+    )
+    publish(db, decided)
     return approval
 
 

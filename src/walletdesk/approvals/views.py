@@ -13,11 +13,9 @@ from fastapi.responses import RedirectResponse, Response
 from walletdesk.approvals import service as approvals
 from walletdesk.approvals.display import ApprovalDisplay
 from walletdesk.approvals.models import Approval
-from walletdesk.cases.webforms import display_for, field_errors
 from walletdesk.errors import DomainError
 from walletdesk.identity.permissions import can
-from walletdesk.wallet import adjustments, owed  # noqa: F401 (their approval kinds register)
-from walletdesk.web.deps import Context, Ctx, Id
+from walletdesk.web.deps import Context, Ctx, Id, field_errors
 
 router = APIRouter(include_in_schema=False)
 
@@ -73,8 +71,7 @@ def _page(
         status_code=status_code,
         pending=approvals.pending_approvals(ctx.db),
         decided=approvals.recent_decisions(ctx.db),
-        ashow=ApprovalDisplay(ctx._),
-        show=display_for(ctx),
+        ashow=ApprovalDisplay(ctx._, tz=ctx.settings.timezone),
         error=error,
         failed_id=failed_id,
         note=note,

@@ -95,6 +95,7 @@ def unfreeze(case_id: Id, ctx: Context) -> Response:
             staff=actor,
             reason=values.get("reason", ""),
             case_id=case.id,
+            customer_id=case.customer_id,
             ip=ctx.ip,
         )
 

@@ -6,7 +6,6 @@ Relationships never load lazily with SQL (`raise_on_sql`): list pages load what 
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Any
 
@@ -15,20 +14,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from walletdesk.db import Base, UTCDateTime, utcnow
 from walletdesk.identity.models import User
+from walletdesk.references import (  # noqa: F401 (re-exported: the number's rule is shared)
+    NUMBER_PREFIX,
+    case_number,
+    parse_case_number,
+)
 
-NUMBER_PREFIX = "WD-"
 SYSTEM_CHANNELS = frozenset({"risk"})
-_NUMBER = re.compile(r"(?:WD-?|#)?0*(\d{1,9})", re.IGNORECASE)
-
-
-def case_number(case_id: int) -> str:
-    return f"{NUMBER_PREFIX}{case_id:06d}"
-
-
-def parse_case_number(text: str) -> int | None:
-    """`WD-000123`, `wd123`, `#123` and `000123` all name case 123."""
-    match = _NUMBER.fullmatch(text.strip())
-    return int(match.group(1)) if match else None
 
 
 class Case(Base):

@@ -14,7 +14,7 @@ from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from walletdesk.cases.categories import CURRENCIES, FIELDS, Category
-from walletdesk.errors import ValidationFailed
+from walletdesk.errors import FormInvalid, ValidationFailed
 from walletdesk.identity.logins import normalize_phone
 from walletdesk.money import parse_amount
 from walletdesk.safety.service import redact_secrets
@@ -32,15 +32,6 @@ class CleanDetails:
     details: dict[str, str]  # registered_phone (E.164), occurred_at (ISO UTC), ...
     amount_minor: int | None = None
     currency: str | None = None
-
-
-class FormInvalid(ValidationFailed):
-    """Every problem of a form at once; behaves as its first problem where one is enough."""
-
-    def __init__(self, problems: list[ValidationFailed]) -> None:
-        first = problems[0]
-        super().__init__(first.message, field=first.field, **first.params)
-        self.problems = problems
 
 
 def clean_case(

@@ -8,10 +8,8 @@ from starlette.datastructures import UploadFile
 
 from walletdesk.cases.attachments import Upload
 from walletdesk.cases.display import Display
-from walletdesk.cases.validation import FormInvalid
-from walletdesk.errors import DomainError
 from walletdesk.money import normalize_typed
-from walletdesk.web.deps import Ctx
+from walletdesk.web.deps import Ctx, field_errors  # noqa: F401 (the pages' form kit, re-exported)
 
 
 def read_form(ctx: Ctx, *, files_field: str = "attachments") -> tuple[dict[str, str], list[Upload]]:
@@ -28,15 +26,6 @@ def read_form(ctx: Ctx, *, files_field: str = "attachments") -> tuple[dict[str, 
         if isinstance(item, UploadFile) and item.filename
     ]
     return values, uploads
-
-
-def field_errors(ctx: Ctx, error: DomainError) -> dict[str, str]:
-    """field name → translated message; a form's problems all at once."""
-    problems = error.problems if isinstance(error, FormInvalid) else [error]
-    errors: dict[str, str] = {}
-    for problem in problems:
-        errors.setdefault(problem.field or "form", ctx._(problem.message, **problem.params))
-    return errors
 
 
 def display_for(ctx: Ctx) -> Display:

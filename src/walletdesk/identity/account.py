@@ -13,10 +13,12 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from walletdesk.audit import service as audit
 from walletdesk.config import Settings
 from walletdesk.db import utcnow
 from walletdesk.errors import Conflict, ValidationFailed
-from walletdesk.identity import attempts, events, otp, service, sms
+from walletdesk.events import publish
+from walletdesk.identity import attempts, events, otp, service, signals, sms
 from walletdesk.identity.logins import mask_phone, normalize_phone
 from walletdesk.identity.models import User
 from walletdesk.identity.passwords import check_new_password, hash_password, verify_password
@@ -214,6 +216,21 @@ def lock_account(
         details={"reason": user.self_lock_reason, "stolen": user.self_lock_stolen},
     )
     return user.self_lock_stolen
+
+
+def report_stolen(db: Session, *, user: User, reason: str, ip: str = "") -> None:
+    """The customer locked their account as stolen: audited (the customer is the actor) and
+    published, so that staff review it with priority (cases open the review case)."""
+    audit.record(
+        db,
+        actor_id=user.id,
+        action="account.reported_stolen",
+        subject_type="user",
+        subject_id=user.id,
+        details={"reason": reason},
+        ip=ip,
+    )
+    publish(db, signals.AccountReportedStolen(user_id=user.id, reason=reason, ip=ip))
 
 
 def is_locked(db: Session, *, settings: Settings, user: User) -> bool:

@@ -29,7 +29,6 @@ from walletdesk.identity.schemas import (
     TotpSetup,
 )
 from walletdesk.identity.web import current_session, device_label_of, keeping_failures
-from walletdesk.risk import service as risk
 from walletdesk.web.deps import Context, Ctx, Id
 
 router = APIRouter(prefix="/api/v1/me/security", tags=["security"])
@@ -243,4 +242,4 @@ def lock(body: LockRequest, ctx: Context) -> None:
         stolen=body.stolen,
     )
     if stolen:
-        risk.report_stolen_account(ctx.db, user=user, reason=body.reason, ip=ctx.ip)
+        account.report_stolen(ctx.db, user=user, reason=body.reason, ip=ctx.ip)

@@ -8,10 +8,10 @@ from sqlalchemy.orm import Session
 
 from walletdesk.config import Settings
 from walletdesk.db import utcnow
-from walletdesk.identity import devices, events, service, sms
+from walletdesk.events import publish
+from walletdesk.identity import devices, events, service, signals, sms
 from walletdesk.identity.models import User
 from walletdesk.identity.present import local_time, location_text, sms_text
-from walletdesk.risk import service as risk
 
 
 def complete_sign_in(
@@ -41,8 +41,9 @@ def complete_sign_in(
         device_id=device.id,
     )
     alert = is_new and known_before  # a person's very first device is no news to them
-    # Risk control looks at it before this sign-in joins the event log it compares with.
-    risk.assess_login(db, user=user, device=device, new_device=alert, ip=ip)
+    # Published before this sign-in joins the event log: risk control compares with it.
+    signed_in = signals.SignedIn(user_id=user.id, device_id=device.id, new_device=alert, ip=ip)
+    publish(db, signed_in)
     events.record_event(
         db,
         user_id=user.id,

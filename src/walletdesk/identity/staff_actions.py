@@ -1,8 +1,9 @@
 """What staff see of a customer's personal data (masked unless revealed, and each reveal
 audited) and what they do to the account: lift a lock, send a password reset code.
 
-Every function checks its permission itself (identity.permissions), writes an audit entry and,
-given a case, a line on its timeline. Functions flush, never commit.
+Every function checks its permission itself (identity.permissions), writes an audit entry and
+publishes what it did (identity.signals; cases put it on the timeline of the case staff act
+from). Functions flush, never commit.
 """
 
 from __future__ import annotations
@@ -15,12 +16,12 @@ from sqlalchemy import Row, case, select
 from sqlalchemy.orm import Session
 
 from walletdesk.audit import service as audit
-from walletdesk.cases import service as cases
 from walletdesk.config import Settings
 from walletdesk.db import utcnow
 from walletdesk.errors import Conflict, NotFound, ValidationFailed
+from walletdesk.events import publish
 from walletdesk.i18n import N_
-from walletdesk.identity import account, attempts, events, sms
+from walletdesk.identity import account, attempts, events, signals, sms
 from walletdesk.identity.kyc_models import KycSubmission
 from walletdesk.identity.logins import mask_phone
 from walletdesk.identity.models import User
@@ -104,14 +105,10 @@ def reveal_personal_data(
         details={"fields": ordered, "case_id": case_id},
         ip=ip,
     )
-    if case_id is not None:
-        cases.record_action(
-            db,
-            case_id=case_id,
-            actor=staff,
-            text=N_("{actor} viewed the customer's personal data in full"),
-            ip=ip,
-        )
+    revealed = signals.PersonalDataRevealed(
+        staff_id=staff.id, customer_id=customer.id, fields=tuple(ordered), case_id=case_id, ip=ip
+    )
+    publish(db, revealed)
     return chosen
 
 
@@ -161,14 +158,15 @@ def unlock_account(
         details={**details, "reason": reason, "case_id": case_id},
         ip=ip,
     )
-    if case_id is not None:
-        for what in lifted:
-            text = N_("{actor} lifted the lock after wrong passwords ({reason})")
-            if what == "self_lock":
-                text = N_("{actor} lifted the customer's own lock ({reason})")
-            cases.record_action(
-                db, case_id=case_id, actor=staff, text=text, params={"reason": reason}, ip=ip
-            )
+    unlocked = signals.AccountUnlocked(
+        staff_id=staff.id,
+        customer_id=customer.id,
+        lifted=tuple(lifted),
+        reason=reason,
+        case_id=case_id,
+        ip=ip,
+    )
+    publish(db, unlocked)
     db.flush()
     return lifted
 
@@ -204,17 +202,10 @@ def send_password_reset_code(
         details={"to": masked, "case_id": case_id},
         ip=ip,
     )
-    if case_id is not None:
-        cases.record_action(
-            db,
-            case_id=case_id,
-            actor=staff,
-            text=N_(
-                "{actor} sent a password reset code to the customer's registered phone {phone}"
-            ),
-            params={"phone": masked},
-            ip=ip,
-        )
+    sent = signals.PasswordResetCodeSent(
+        staff_id=staff.id, customer_id=customer.id, phone_masked=masked, case_id=case_id, ip=ip
+    )
+    publish(db, sent)
     return masked
 
 

@@ -22,7 +22,6 @@ from walletdesk.identity.web import (
     keeping_failures,
     reauth_gate,
 )
-from walletdesk.risk import service as risk
 from walletdesk.web.deps import SESSION_COOKIE, Context, Id
 
 router = APIRouter(include_in_schema=False)
@@ -67,7 +66,6 @@ def overview(ctx: Context, done: str | None = None, welcome: str | None = None) 
         kyc_status=ctx._(KYC_STATUS_LABELS[submissions[0].status]) if submissions else "",
         when=lambda moment: local_time(moment, settings),
         where=lambda key, ip="": location_text(lang, key, ip),
-        freeze_notices=risk.freeze_notices(ctx.db, user_id=user.id, tz=settings.timezone),
     )
 
 
@@ -233,7 +231,7 @@ def lock(ctx: Context) -> Response:
         stolen=bool(form.get("stolen")),
     )
     if stolen:
-        risk.report_stolen_account(ctx.db, user=user, reason=reason, ip=ctx.ip)
+        account.report_stolen(ctx.db, user=user, reason=reason, ip=ctx.ip)
     response = RedirectResponse("/login?done=locked", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response

@@ -13,12 +13,8 @@ import logging
 from sqlalchemy.orm import Session
 
 from walletdesk.audit import service as audit
-from walletdesk.cases import service as cases
-from walletdesk.cases.lines import line, render_line
-from walletdesk.cases.models import Case
-from walletdesk.i18n import N_, Translator
-from walletdesk.identity import service as identity
-from walletdesk.money import format_minor
+from walletdesk.events import publish
+from walletdesk.payments import signals
 from walletdesk.wallet.transactions import WalletTransaction, advance
 
 log = logging.getLogger("walletdesk.payments")
@@ -28,57 +24,30 @@ PAID_AFTER_FAILURE = "paid_after_failure"  # the step on the transaction
 
 def payout_paid_after_failure(
     db: Session, *, tx: WalletTransaction, provider: str, ref: str
-) -> Case | None:
-    """Mark the payout and open its case; None when it was already marked (a repeat)."""
+) -> bool:
+    """Mark the payout and publish it (cases open its review case); False when it was
+    already marked (a repeat)."""
     if any(step.status == PAID_AFTER_FAILURE for step in tx.steps):
-        return None
-    log.error("payout %s confirmed by %s after it failed here: case opened", tx.public_id, ref)
+        return False
+    log.error("payout %s confirmed by %s after it failed here: put before staff", tx.public_id, ref)
     advance(db, tx=tx, step=PAID_AFTER_FAILURE, note=ref)
-    customer = identity.get_user(db, user_id=tx.user_id)
-    amount = f"{format_minor(tx.amount_minor, tx.currency)} {tx.currency}"
-    title = line(N_("Withdrawal {reference} paid after it failed"), reference=tx.public_id)
-    lines = [
-        line(
-            N_(
-                "The provider reports that withdrawal {reference} of {amount} was paid out, "
-                "after it had failed here and the amount had gone back to your balance."
-            ),
-            reference=tx.public_id,
-            amount=amount,
-        ),
-        line(
-            N_(
-                "Our staff will check it with the provider and contact you on this case "
-                "before anything changes in your balance."
-            ),
-        ),
-        line(N_("We never ask for your password or verification codes.")),
-    ]
-    _ = Translator(customer.lang)
-    case = cases.open_review_case(
-        db,
+    paid = signals.PayoutPaidAfterFailure(
         customer_id=tx.user_id,
-        category="deposit_withdrawal",
-        subject=render_line(_, title),
-        description="\n".join(render_line(_, item) for item in lines),
-        title=title,
-        lines=lines,
-        details={
-            "transaction_id": tx.public_id,
-            "occurred_at": tx.created_at.isoformat(),
-            "provider": provider,
-            "provider_ref": ref,
-            "failure_code": tx.failure_code,
-        },
+        transaction=tx.public_id,
         amount_minor=tx.amount_minor,
         currency=tx.currency,
+        occurred_at=tx.created_at,
+        provider=provider,
+        provider_ref=ref,
+        failure_code=tx.failure_code,
     )
+    publish(db, paid)
     audit.record(
         db,
         actor_id=None,
         action="payout.paid_after_failure",
         subject_type="wallet_transaction",
         subject_id=tx.public_id,
-        details={"provider": provider, "provider_ref": ref, "case_id": case.id},
+        details={"provider": provider, "provider_ref": ref},
     )
-    return case
+    return True

@@ -13,12 +13,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from walletdesk.audit import service as audit
-from walletdesk.cases import service as cases
 from walletdesk.db import utcnow
 from walletdesk.errors import Conflict, NotFound, ValidationFailed
-from walletdesk.i18n import N_
+from walletdesk.events import publish
 from walletdesk.identity.models import User
 from walletdesk.identity.permissions import require_permission
+from walletdesk.payments import signals
 from walletdesk.payments.dispatch import Gateway, fail, send_after_commit
 from walletdesk.wallet.transactions import WalletTransaction, advance
 
@@ -143,17 +143,18 @@ def _record(
         details={**amount, "reason": reason, "case_id": case_id},
         ip=ip,
     )
-    if case_id is None:
-        return
-    text = N_("{actor} sent the stuck withdrawal {transaction} to the provider again")
     if action == "withdrawal.cancel":
-        text = N_(
-            "{actor} cancelled the stuck withdrawal {transaction}; the funds are back ({reason})"
+        cancelled = signals.WithdrawalCancelled(
+            staff_id=staff.id,
+            customer_id=tx.user_id,
+            transaction=tx.public_id,
+            reason=reason,
+            case_id=case_id,
+            ip=ip,
         )
-    tell = N_("We sent your withdrawal {transaction} to the payment provider again.")
-    if action == "withdrawal.cancel":
-        tell = N_("Your withdrawal {transaction} was cancelled; the money is back in your balance.")
-    params = {"transaction": tx.public_id, "reason": reason}
-    cases.record_action(
-        db, case_id=case_id, actor=staff, text=text, params=params, tell_customer=tell, ip=ip
+        publish(db, cancelled)
+        return
+    resent = signals.WithdrawalResent(
+        staff_id=staff.id, customer_id=tx.user_id, transaction=tx.public_id, case_id=case_id, ip=ip
     )
+    publish(db, resent)

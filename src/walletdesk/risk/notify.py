@@ -11,7 +11,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from walletdesk.cases.models import Case
 from walletdesk.config import settings_of
 from walletdesk.db import utcnow
 from walletdesk.i18n import gettext
@@ -59,15 +58,16 @@ def money(amount_minor: int, currency: str) -> str:
     return f"{format_minor(amount_minor, currency)} {currency}"
 
 
-def frozen(db: Session, *, user: User, reason: str, case: Case) -> None:
-    _tell(db, user, "account_frozen", reason=_translated(reason), case=case.number)
+def frozen(db: Session, *, user: User, reason: str, case: str) -> None:
+    """`case`: the number of the review case, as the customer quotes it."""
+    _tell(db, user, "account_frozen", reason=_translated(reason), case=case)
 
 
 def held(
-    db: Session, *, user: User, tx: WalletTransaction, reason: str, case: Case, text: bool
+    db: Session, *, user: User, tx: WalletTransaction, reason: str, case: str, text: bool
 ) -> None:
     """`text`: also by SMS (not when the freeze it came with was texted already)."""
-    params = _payment(tx) | {"reason": _translated(reason), "case": case.number}
+    params = _payment(tx) | {"reason": _translated(reason), "case": case}
     _tell(db, user, "payment_held", text=text, **params)
 
 

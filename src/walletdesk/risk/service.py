@@ -2,8 +2,9 @@
 freezes (by a rule or by staff; lifted only through the "unfreeze" approval, maker-checker).
 
 Keyword-only functions that flush and never commit. A rule that holds a payment or freezes
-the account records its hits, opens one review case and tells the customer, all in the
-caller's transaction: callers must let that transaction commit (return, do not raise).
+the account records its hits, publishes it (risk.signals: cases open one review case and link
+it back here) and tells the customer, all in the caller's transaction: callers must let that
+transaction commit (return, do not raise).
 """
 
 from __future__ import annotations
@@ -19,17 +20,17 @@ from sqlalchemy.orm import Session
 from walletdesk.approvals import service as approvals
 from walletdesk.approvals.models import Approval
 from walletdesk.audit import service as audit
-from walletdesk.cases import service as cases
-from walletdesk.cases.models import Case, case_number
 from walletdesk.config import Settings, cny_rates_of, settings_of
 from walletdesk.db import utcnow
 from walletdesk.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from walletdesk.events import publish
 from walletdesk.i18n import N_
 from walletdesk.identity import service as identity
 from walletdesk.identity.models import Device, User
 from walletdesk.identity.permissions import require_permission
 from walletdesk.payments.settings import PaymentSettings
-from walletdesk.risk import facts, notify, review
+from walletdesk.references import case_number
+from walletdesk.risk import facts, notify, signals
 from walletdesk.risk import rules as R
 from walletdesk.risk.models import STAFF, AccountFreeze, RiskHit
 from walletdesk.wallet.transactions import WalletTransaction
@@ -43,13 +44,6 @@ FROZEN_WITH_CASE = N_(
     "Your account is frozen for a security review, so money cannot be sent or withdrawn. "
     "Contact support about case {case}. You can still sign in and receive money."
 )
-FROZEN_TIMELINE = N_("{actor} froze the account: {reason}")
-SYSTEM_LIFTED_TIMELINE = N_("{actor} lifted the freeze, its cause is settled: {what}")
-HELD_TIMELINE = N_("{actor} held payment {reference} for review: {reason}")
-STOPPED_TIMELINE = N_("{actor} stopped payment {reference}: the account is frozen")
-LIFTED_TIMELINE = N_("{actor} lifted the freeze on the account, asked by {requester}")
-APPROVED_TIMELINE = N_("{actor} approved payment {reference}")
-REJECTED_TIMELINE = N_("{actor} rejected payment {reference}: {note}")
 
 
 # --- reading -------------------------------------------------------------------------------
@@ -161,7 +155,7 @@ def assess_login(db: Session, *, user: User, device: Device, new_device: bool, i
         return "pass"
     if match.action == "freeze" and is_frozen(db, user_id=user.id):
         match = R.Match(match.rule, "alert", match.details)  # one freeze is enough
-    hit = _hit(db, user_id=user.id, match=match, subject=("device", str(device.id)), case=None)
+    hit = _hit(db, user_id=user.id, match=match, subject=("device", str(device.id)))
     if match.action == "freeze":
         freeze = freeze_account(
             db, user_id=user.id, reason=R.REASONS[rule.key], staff=None, rule=rule.key, ip=ip
@@ -239,7 +233,8 @@ def _outgoing_matches(
 def enforce(db: Session, *, verdict: R.Verdict, tx: WalletTransaction) -> str:
     """Carry out the verdict on payment `tx`, already recorded: pending with its funds held
     (a hold for review) or failed (a transfer stopped by a freeze). Every match becomes a hit;
-    a hold or freeze opens one review case and tells the customer. Returns the action."""
+    a hold or freeze is published (a review case is opened for it) and the customer is told.
+    Returns the action."""
     action = verdict.action
     if action == "pass":
         return action
@@ -247,22 +242,24 @@ def enforce(db: Session, *, verdict: R.Verdict, tx: WalletTransaction) -> str:
     deciding = verdict.deciding
     assert deciding is not None
     reason = R.REASONS[deciding.rule]
-    case = (
-        review.open_for_payment(db, user=user, verdict=verdict, tx=tx)
-        if action != "alert"
-        else None
-    )
-    for match in verdict.matches:
-        _hit(
-            db,
-            user_id=user.id,
-            match=match,
-            subject=("wallet_transaction", tx.public_id),
-            case=case,
-        )
-    if case is None:
+    subject = ("wallet_transaction", tx.public_id)
+    hits = [_hit(db, user_id=user.id, match=m, subject=subject) for m in verdict.matches]
+    if action == "alert":
         notify.noticed(db, user=user, tx=tx, reason=reason)
         return action
+    flagged = signals.PaymentFlagged(
+        user_id=user.id,
+        action=action,
+        transaction=tx.public_id,
+        tx_kind=tx.kind,
+        amount_minor=tx.amount_minor,
+        currency=tx.currency,
+        occurred_at=tx.created_at,
+        rules=tuple(m.rule for m in verdict.matches),
+        hit_ids=tuple(hit.id for hit in hits),
+    )
+    publish(db, flagged)
+    case_id = hits[0].case_id  # the review case a subscriber opened and linked, if any
     if action == "freeze":
         freeze_account(
             db,
@@ -270,17 +267,34 @@ def enforce(db: Session, *, verdict: R.Verdict, tx: WalletTransaction) -> str:
             reason=reason,
             staff=None,
             rule=deciding.rule,
-            case_id=case.id,
+            case_id=case_id,
             source=f"wallet_transaction:{tx.public_id}",
         )
-    params = {"reference": tx.public_id, "reason": reason}
-    text = HELD_TIMELINE if tx.status == "pending" else STOPPED_TIMELINE
-    cases.record_action(
-        db, case_id=case.id, actor=None, text=text, params=params, translated=("reason",)
+    stopped = tx.status != "pending"
+    held = signals.PaymentHeld(
+        user_id=user.id, transaction=tx.public_id, reason=reason, stopped=stopped, case_id=case_id
     )
-    if tx.status == "pending":
+    publish(db, held)
+    if not stopped:
+        case = case_number(case_id) if case_id else ""
         notify.held(db, user=user, tx=tx, reason=reason, case=case, text=action == "review")
     return action
+
+
+def link_review_case(
+    db: Session, *, case_id: int, hit_ids: tuple[int, ...] = (), freeze_id: int | None = None
+) -> None:
+    """Remember the review case opened for these hits or this freeze (by whoever handles
+    risk.signals): refusals, notices and texts name it, and decisions are told on it."""
+    for hit_id in hit_ids:
+        hit = db.get(RiskHit, hit_id)
+        if hit is not None:
+            hit.case_id = case_id
+    if freeze_id is not None:
+        freeze = db.get(AccountFreeze, freeze_id)
+        if freeze is not None:
+            freeze.case_id = case_id
+    db.flush()
 
 
 def review_case_of(db: Session, *, public_id: str) -> int | None:
@@ -301,22 +315,18 @@ def record_review_decision(
     db: Session, *, tx: WalletTransaction, staff: User, approved: bool, note: str = "", ip: str = ""
 ) -> None:
     """Staff decided a payment that risk control held: said on its review case, if any."""
-    case_id = review_case_of(db, public_id=tx.public_id)
-    if case_id is None:
-        return
-    cases.record_action(
-        db,
-        case_id=case_id,
-        actor=staff,
-        text=APPROVED_TIMELINE if approved else REJECTED_TIMELINE,
-        params={"reference": tx.public_id, "note": note},
+    decided = signals.HeldPaymentDecided(
+        transaction=tx.public_id,
+        staff_id=staff.id,
+        approved=approved,
+        note=note,
+        case_id=review_case_of(db, public_id=tx.public_id),
         ip=ip,
     )
+    publish(db, decided)
 
 
-def _hit(
-    db: Session, *, user_id: int, match: R.Match, subject: tuple[str, str], case: Case | None
-) -> RiskHit:
+def _hit(db: Session, *, user_id: int, match: R.Match, subject: tuple[str, str]) -> RiskHit:
     hit = RiskHit(
         user_id=user_id,
         rule=match.rule,
@@ -324,7 +334,6 @@ def _hit(
         subject_type=subject[0],
         subject_id=subject[1],
         details=match.details,
-        case_id=case.id if case else None,
     )
     db.add(hit)
     db.flush()
@@ -347,7 +356,8 @@ def freeze_account(
 ) -> AccountFreeze:
     """Freeze the customer's account: by staff (permission "account.freeze"; audited; `reason`
     is their words, shown to the customer) or, with staff None, by rule `rule` (`reason` a
-    message id). Without a case, one is opened for review. The customer is told."""
+    message id). `case_id`, the customer's review case it belongs to (the caller's own);
+    without one, the subscriber to AccountFrozen opens one for review. The customer is told."""
     user = identity.get_user(db, user_id=user_id)
     if user.role != "customer":
         raise ValidationFailed("Only a customer's account can be frozen.", field="user_id")
@@ -359,20 +369,26 @@ def freeze_account(
             raise ValidationFailed("Give the reason the customer will see.", field="reason")
     elif rule not in R.REASONS and rule not in R.SYSTEM_REASONS:
         raise ValueError(f"unknown rule {rule}")
-    found = db.get(Case, case_id) if case_id is not None else None
-    if case_id is not None and (found is None or found.customer_id != user.id):
-        raise NotFound("This case does not exist or is not yours.", code="case_not_found")
-    case = found or review.open_for_freeze(db, user=user, reason=reason, ip=ip)
     freeze = AccountFreeze(
         user_id=user.id,
         reason=reason[:500],
         rule=rule,
         source=source[:80],
-        case_id=case.id,
+        case_id=case_id,
         created_by_id=staff.id if staff else None,
     )
     db.add(freeze)
     db.flush()
+    frozen = signals.AccountFrozen(
+        freeze_id=freeze.id,
+        user_id=user.id,
+        reason=freeze.reason,
+        rule=rule,
+        staff_id=staff.id if staff else None,
+        case_id=case_id,
+        ip=ip,
+    )
+    publish(db, frozen)  # without a case, its subscriber opens one and links it
     if staff is not None:
         audit.record(
             db,
@@ -380,18 +396,10 @@ def freeze_account(
             action="account.freeze",
             subject_type="user",
             subject_id=user.id,
-            details={"freeze_id": freeze.id, "reason": freeze.reason, "case_id": case.id},
+            details={"freeze_id": freeze.id, "reason": freeze.reason, "case_id": freeze.case_id},
             ip=ip,
         )
-    cases.record_action(
-        db,
-        case_id=case.id,
-        actor=staff,
-        text=FROZEN_TIMELINE,
-        params={"reason": freeze.reason},
-        translated=("reason",),
-        ip=ip,
-    )
+    case = case_number(freeze.case_id) if freeze.case_id else ""
     notify.frozen(db, user=user, reason=freeze.reason, case=case)
     return freeze
 
@@ -414,18 +422,10 @@ def lift_system_freezes(db: Session, *, user_id: int, rule: str) -> int:
     for freeze in found:
         freeze.lifted_at = utcnow()
         freeze.lift_note = "resolved"
-        if freeze.case_id is not None:
-            cases.record_action(
-                db,
-                case_id=freeze.case_id,
-                actor=None,
-                text=SYSTEM_LIFTED_TIMELINE,
-                params={"what": R.LABELS[rule]},
-                translated=("what",),
-                tell_customer=N_(
-                    "Your account is no longer frozen: you can send and withdraw again."
-                ),
-            )
+        lifted = signals.FreezeLifted(
+            freeze_id=freeze.id, user_id=user_id, rule=rule, case_id=freeze.case_id
+        )
+        publish(db, lifted)
     if found:
         db.flush()
         audit.record(
@@ -448,17 +448,14 @@ def request_unfreeze(
     staff: User,
     reason: str,
     case_id: int | None = None,
+    customer_id: int | None = None,
     ip: str = "",
 ) -> Approval:
-    """Ask a second member of staff to lift this freeze (on its case unless told another)."""
+    """Ask a second member of staff to lift this freeze (on its case unless told another).
+    Asked from a case, `customer_id` is that case's customer: only their freeze is found."""
     freeze = db.get(AccountFreeze, freeze_id)
-    if freeze is None:
+    if freeze is None or (customer_id is not None and freeze.user_id != customer_id):
         raise NotFound("This freeze does not exist.")
-    if case_id is not None:
-        # Asked from a case: only a freeze of that case's own customer.
-        case = db.get(Case, case_id)
-        if case is None or case.customer_id != freeze.user_id:
-            raise NotFound("This freeze does not exist.")
     if freeze.lifted_at is not None:
         raise Conflict("This freeze has already been lifted.")
     waiting = approvals.approvals_of(db, customer_id=freeze.user_id)
@@ -508,15 +505,15 @@ def _lift(db: Session, approval: Approval, approver: User) -> dict[str, object]:
             "requested_by": approval.requested_by_id,
         },
     )
-    if freeze.case_id is not None:
-        cases.record_action(
-            db,
-            case_id=freeze.case_id,
-            actor=approver,
-            text=LIFTED_TIMELINE,
-            params={"requester": approval.requested_by.display_name},
-            tell_customer=N_("Your account is no longer frozen: you can send and withdraw again."),
-        )
+    lifted = signals.FreezeLifted(
+        freeze_id=freeze.id,
+        user_id=freeze.user_id,
+        rule=freeze.rule,
+        staff_id=approver.id,
+        requested_by_id=approval.requested_by_id,
+        case_id=freeze.case_id,
+    )
+    publish(db, lifted)
     user = identity.get_user(db, user_id=freeze.user_id)
     notify.unfrozen(db, user=user, still_frozen=still)
     return {"freeze_id": freeze.id, "still_frozen": still}
@@ -531,19 +528,3 @@ approvals.register_kind(
         execute=_lift,
     )
 )
-
-
-def report_stolen_account(db: Session, *, user: User, reason: str, ip: str = "") -> Case:
-    """The customer locked their account as stolen: one high-priority review case for staff,
-    audited (the customer is the actor)."""
-    case = review.open_for_stolen_account(db, user=user, reason=reason, ip=ip)
-    audit.record(
-        db,
-        actor_id=user.id,
-        action="account.reported_stolen",
-        subject_type="user",
-        subject_id=user.id,
-        details={"case_id": case.id, "reason": reason},
-        ip=ip,
-    )
-    return case

@@ -14,9 +14,20 @@ from walletdesk.risk import service as risk
 from walletdesk.risk.models import AccountFreeze, RiskHit
 from walletdesk.risk.rules import ACTION_LABELS
 from walletdesk.wallet import held
-from walletdesk.web.deps import Context, Ctx, Id
+from walletdesk.web.deps import Context, Ctx, Id, extend_page
 
 router = APIRouter(include_in_schema=False)
+
+
+def _freezes_in_force(ctx: Ctx) -> dict[str, object]:
+    """The customer's security page shows why their account is frozen, as the wallet does."""
+    if ctx.user is None:
+        return {}
+    tz = ctx.settings.timezone
+    return {"freeze_notices": risk.freeze_notices(ctx.db, user_id=ctx.user.id, tz=tz)}
+
+
+extend_page("identity/security.html", _freezes_in_force)
 RECENT = 50
 PAGE = "/console/risk"
 

@@ -20,17 +20,15 @@ from sqlalchemy.orm import Session
 
 from walletdesk.approvals import service as approvals
 from walletdesk.approvals.models import Approval
-from walletdesk.cases import service as cases
-from walletdesk.config import service_settings
 from walletdesk.db import utcnow
 from walletdesk.errors import NotFound, ValidationFailed
+from walletdesk.events import publish
 from walletdesk.i18n import N_
 from walletdesk.identity import events
 from walletdesk.identity.models import User
 from walletdesk.identity.permissions import require_permission
-from walletdesk.identity.present import local_time
 from walletdesk.money import check_currency, format_minor
-from walletdesk.wallet import journal
+from walletdesk.wallet import journal, signals
 from walletdesk.wallet import service as wallet
 from walletdesk.wallet.models import JournalEntry
 from walletdesk.wallet.transactions import WalletTransaction, record_transaction
@@ -179,15 +177,14 @@ def _execute_fee_waiver(db: Session, approval: Approval, approver: User) -> dict
     now = utcnow()
     start = max(customer.fee_waiver_until or now, now)  # more days extend one in force
     customer.fee_waiver_until = start + timedelta(days=int(approval.payload["days"]))
-    if approval.case_id is not None:
-        cases.record_action(
-            db,
-            case_id=approval.case_id,
-            actor=approver,
-            text=N_("{actor} waived the customer's withdrawal and transfer fees until {until}"),
-            params={"until": local_time(customer.fee_waiver_until, service_settings(db))},
-            tell_customer=N_("We waived your withdrawal and transfer fees until {until}."),
-        )
+    waived = signals.FeesWaived(
+        approval_id=approval.id,
+        staff_id=approver.id,
+        customer_id=customer.id,
+        until=customer.fee_waiver_until,
+        case_id=approval.case_id,
+    )
+    publish(db, waived)
     until = customer.fee_waiver_until.isoformat()
     events.raise_alert(db, user_id=customer.id, kind="fee_waiver_granted", time=until)
     return {"fee_waiver_until": until}
@@ -252,20 +249,17 @@ def _credit(
         details={"approval_id": approval.id, "case_id": approval.case_id},
         actor_id=approver.id,
     )
-    if approval.case_id is not None:
-        cases.record_action(
-            db,
-            case_id=approval.case_id,
-            actor=approver,
-            text=N_("{actor} credited {amount} to the customer's wallet: {what} ({transaction})"),
-            params={
-                "amount": f"{format_minor(amount, currency)} {currency}",
-                "what": approvals.get_kind(approval.kind).label,
-                "transaction": tx.public_id,
-            },
-            translated=("what",),
-            tell_customer=N_("We credited {amount} to your wallet: {what} ({transaction})."),
-        )
+    credited = signals.WalletCredited(
+        approval_id=approval.id,
+        kind=approval.kind,
+        staff_id=approver.id,
+        customer_id=approval.customer_id,
+        amount_minor=amount,
+        currency=currency,
+        transaction=tx.public_id,
+        case_id=approval.case_id,
+    )
+    publish(db, credited)
     return {"entry_id": entry.id, "transaction": tx.public_id}
 
 

@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 
 from walletdesk.approvals import service as approvals
 from walletdesk.approvals.models import Approval
-from walletdesk.cases import service as cases
 from walletdesk.errors import ValidationFailed
+from walletdesk.events import publish
 from walletdesk.i18n import N_
 from walletdesk.identity import events
 from walletdesk.identity.models import User
@@ -27,6 +27,7 @@ from walletdesk.identity.permissions import require_permission
 from walletdesk.money import check_currency, format_minor
 from walletdesk.risk import service as risk
 from walletdesk.wallet import service as wallet
+from walletdesk.wallet import signals
 from walletdesk.wallet.adjustments import register_adjustment
 from walletdesk.wallet.models import JournalEntry
 from walletdesk.wallet.transactions import WalletTransaction, record_transaction
@@ -198,16 +199,16 @@ def _execute_write_off(db: Session, approval: Approval, approver: User) -> dict[
         part = min(left_on(tx), left)
         tx.details = {**tx.details, WRITTEN_OFF: _figure(tx, WRITTEN_OFF) + part}
         left -= part
+    written_off = signals.DebtWrittenOff(
+        approval_id=approval.id,
+        staff_id=approver.id,
+        customer_id=user_id,
+        amount_minor=amount,
+        currency=currency,
+        case_id=approval.case_id,
+    )
+    publish(db, written_off)
     waived = f"{format_minor(amount, currency)} {currency}"
-    if approval.case_id is not None:
-        cases.record_action(
-            db,
-            case_id=approval.case_id,
-            actor=approver,
-            text=N_("{actor} wrote off {amount} the customer owed after a chargeback"),
-            params={"amount": waived},
-            tell_customer=N_("We wrote off {amount} you owed after a chargeback."),
-        )
     events.raise_alert(db, user_id=user_id, kind="debt_waived", amount=waived)
     if not any(left_on(tx) > 0 for tx in owing):
         risk.lift_system_freezes(db, user_id=user_id, rule=FREEZE_RULE)

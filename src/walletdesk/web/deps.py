@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Annotated, Any
@@ -31,7 +31,7 @@ from starlette.datastructures import FormData
 
 from walletdesk.config import Settings
 from walletdesk.db import commit, rollback_and_close
-from walletdesk.errors import DomainError, Forbidden, Unauthorized
+from walletdesk.errors import DomainError, Forbidden, FormInvalid, Unauthorized
 from walletdesk.i18n import Translator, from_accept_language, normalize_lang
 from walletdesk.identity import service as identity
 from walletdesk.identity.models import User
@@ -183,8 +183,11 @@ class Ctx:
 
     def render(self, template: str, status_code: int = 200, **values: Any) -> HTMLResponse:
         templates = self.request.app.state.templates
+        added = {
+            k: v for provide in _page_values.get(template, ()) for k, v in provide(self).items()
+        }
         return templates.TemplateResponse(
-            self.request, template, {"ctx": self, **values}, status_code=status_code
+            self.request, template, {"ctx": self, **added, **values}, status_code=status_code
         )
 
     def url(self, path: str, **query: Any) -> str:
@@ -241,3 +244,26 @@ def get_ctx(request: Request, db: DB) -> Ctx:
 
 
 Context = Annotated[Ctx, Depends(get_ctx)]
+
+
+def field_errors(ctx: Ctx, error: DomainError) -> dict[str, str]:
+    """field name → translated message; a form's problems all at once."""
+    problems = error.problems if isinstance(error, FormInvalid) else [error]
+    errors: dict[str, str] = {}
+    for problem in problems:
+        errors.setdefault(problem.field or "form", ctx._(problem.message, **problem.params))
+    return errors
+
+
+# What a higher domain shows on a lower domain's page (risk's freezes on identity's security
+# page): registered by the higher one, so that the page's own domain need not import it.
+PageValues = Callable[[Ctx], dict[str, Any]]
+_page_values: dict[str, list[PageValues]] = {}
+
+
+def extend_page(template: str, provide: PageValues) -> None:
+    """Every render of `template` also gets the values `provide(ctx)` returns (the page's own
+    values win a clash). Registering the same function again is a no-op."""
+    known = _page_values.setdefault(template, [])
+    if provide not in known:
+        known.append(provide)

@@ -1,5 +1,7 @@
-"""The case that risk control opens for staff to review a freeze or a held payment: written in
-the customer's language (they read it in their portal), with the payment and the reasons.
+"""The cases the system opens for staff to review (a freeze, a payment risk control held, an
+account reported stolen, a payout paid after it failed): written in the customer's language
+(they read it in their portal), with the payment and the reasons. Called by the subscribers
+to the lower domains' events, with plain values.
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ from walletdesk.cases.lines import Line, line, render_line
 from walletdesk.cases.models import Case
 from walletdesk.i18n import N_, Translator
 from walletdesk.identity.models import User
-from walletdesk.risk.notify import money
-from walletdesk.risk.rules import REASONS, Verdict
-from walletdesk.wallet.transactions import WalletTransaction
+from walletdesk.money import format_minor
+from walletdesk.payments.signals import PayoutPaidAfterFailure
+from walletdesk.risk.rules import REASONS
+from walletdesk.risk.signals import PaymentFlagged
 
 SUBJECT_HELD = N_("Security review of payment {reference}")
 NEVER_ASK = N_("We never ask for your password or verification codes.")
@@ -35,19 +38,24 @@ HELD_TODO = N_(
 )
 
 
-def open_for_payment(db: Session, *, user: User, verdict: Verdict, tx: WalletTransaction) -> Case:
+def money(amount_minor: int, currency: str) -> str:
+    return f"{format_minor(amount_minor, currency)} {currency}"
+
+
+def open_for_payment(db: Session, *, user: User, flagged: PaymentFlagged) -> Case:
     """One case for one held or stopped payment, whatever number of rules it tripped."""
-    amount = money(tx.amount_minor, tx.currency)
-    if verdict.action == "freeze":
+    reference = flagged.transaction
+    amount = money(flagged.amount_minor, flagged.currency)
+    if flagged.action == "freeze":
         title = line(N_("Account frozen for a security review"))
         category, todo = "security", FROZEN_TODO
     else:
-        title = line(SUBJECT_HELD, reference=tx.public_id)
-        category = "deposit_withdrawal" if tx.kind == "withdrawal" else "transaction"
+        title = line(SUBJECT_HELD, reference=reference)
+        category = "deposit_withdrawal" if flagged.tx_kind == "withdrawal" else "transaction"
         todo = HELD_TODO
-    reasons = dict.fromkeys(REASONS[m.rule] for m in verdict.matches)
+    reasons = dict.fromkeys(REASONS[rule] for rule in flagged.rules)
     lines = [
-        line(WHAT[verdict.action], reference=tx.public_id, amount=amount),
+        line(WHAT[flagged.action], reference=reference, amount=amount),
         line(N_("Why:")),
         *[line("- {reason}", ("reason",), reason=reason) for reason in reasons],
         line(todo),
@@ -62,12 +70,12 @@ def open_for_payment(db: Session, *, user: User, verdict: Verdict, tx: WalletTra
         title=title,
         lines=lines,
         details={
-            "transaction_id": tx.public_id,
-            "occurred_at": tx.created_at.isoformat(),
-            "rules": [m.rule for m in verdict.matches],
+            "transaction_id": reference,
+            "occurred_at": flagged.occurred_at.isoformat(),
+            "rules": list(flagged.rules),
         },
-        amount_minor=tx.amount_minor,
-        currency=tx.currency,
+        amount_minor=flagged.amount_minor,
+        currency=flagged.currency,
     )
 
 
@@ -102,6 +110,47 @@ def open_for_stolen_account(db: Session, *, user: User, reason: str, ip: str = "
     lines = [what, line(STOLEN_TODO), line(NEVER_ASK)]
     return _security_review(
         db, user=user, title=title, lines=lines, details={"self_lock_reason": reason}, ip=ip
+    )
+
+
+def open_for_late_payout(db: Session, *, user: User, paid: PayoutPaidAfterFailure) -> Case:
+    """A payout the provider confirmed after it had failed here: staff settle it."""
+    reference = paid.transaction
+    title = line(N_("Withdrawal {reference} paid after it failed"), reference=reference)
+    lines = [
+        line(
+            N_(
+                "The provider reports that withdrawal {reference} of {amount} was paid out, "
+                "after it had failed here and the amount had gone back to your balance."
+            ),
+            reference=reference,
+            amount=money(paid.amount_minor, paid.currency),
+        ),
+        line(
+            N_(
+                "Our staff will check it with the provider and contact you on this case "
+                "before anything changes in your balance."
+            ),
+        ),
+        line(NEVER_ASK),
+    ]
+    return cases.open_review_case(
+        db,
+        customer_id=user.id,
+        category="deposit_withdrawal",
+        subject=render_line(Translator(user.lang), title),
+        description=_text(user, lines),
+        title=title,
+        lines=lines,
+        details={
+            "transaction_id": reference,
+            "occurred_at": paid.occurred_at.isoformat(),
+            "provider": paid.provider,
+            "provider_ref": paid.provider_ref,
+            "failure_code": paid.failure_code,
+        },
+        amount_minor=paid.amount_minor,
+        currency=paid.currency,
     )
 
 
