@@ -221,3 +221,24 @@ def test_a_row_whose_wake_up_was_lost_is_handed_over_again(app, db_url):
     runner = PgRunner(factory=app.state.sessionmaker, settings=app.state.settings)
     asyncio.run(runner.serve(wait=False))
     assert _job(app, key).status == "done" and RUNS[key] == 1
+
+
+def test_done_jobs_are_deleted_after_a_week_and_failed_ones_kept(app):
+    from walletdesk.jobs import JobRunner, registered_jobs
+
+    done_key, failed_key = _key("old-done"), _key("old-failed")
+    FAILURES[failed_key] = 99
+    with session_scope(app.state.sessionmaker) as db:
+        flaky.enqueue(db, key=done_key)
+        flaky.enqueue(db, key=failed_key)
+    for hours in (1, 2, 3):
+        _run_due(app, after=timedelta(hours=hours))
+    with session_scope(app.state.sessionmaker) as db:
+        for job in db.scalars(select(QueuedJob).where(QueuedJob.key.in_((done_key, failed_key)))):
+            job.finished_at = utcnow() - timedelta(days=8)
+    [sweep] = [j for j in registered_jobs() if j.name == "delete_finished_jobs"]
+    timers = JobRunner(factory=app.state.sessionmaker, settings=app.state.settings, jobs=[sweep])
+    assert [o.result for o in timers.run_due()] == [1]
+    with session_scope(app.state.sessionmaker) as db:
+        left = db.scalars(select(QueuedJob.key).where(QueuedJob.key.in_((done_key, failed_key))))
+        assert list(left) == [failed_key]

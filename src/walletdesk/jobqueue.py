@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, Index, Integer, String, or_, select, update
+from sqlalchemy import JSON, Index, Integer, String, delete, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from walletdesk.config import Settings, settings_of
@@ -40,6 +40,7 @@ MAX_BACKOFF = timedelta(hours=1)
 EAGER_GRACE = timedelta(seconds=5)
 # PostgreSQL: a pending row this long past its due time has lost its procrastinate wake-up.
 OVERDUE = timedelta(minutes=5)
+KEEP_DONE = timedelta(days=7)
 OWNER = f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(4)}"
 
 
@@ -307,6 +308,18 @@ def run_queued_jobs(run: JobRun) -> dict[str, int]:
     for job_id in overdue:  # a no-op for a row whose wake-up is waiting (its queueing lock)
         jobqueue_pg.defer(run.db, job_id=job_id)
     return {"handed over": len(overdue)} if overdue else {}
+
+
+@periodic("delete_finished_jobs", every=timedelta(hours=1))
+def delete_finished_jobs(run: JobRun) -> int:
+    """Done jobs are kept a week (what was sent, when), then deleted; failed ones stay until an
+    admin retries them."""
+    deleted = run.db.execute(
+        delete(QueuedJob)
+        .where(QueuedJob.status == "done", QueuedJob.finished_at < run.now - KEEP_DONE)
+        .execution_options(synchronize_session=False)
+    )
+    return int(deleted.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def retry(db: Session, *, job_id: int) -> QueuedJob | None:
