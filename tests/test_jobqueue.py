@@ -108,6 +108,7 @@ def test_a_job_failing_every_try_is_shown_to_admins_and_retry_runs_it(app, clien
     assert client.get("/admin/jobs").status_code == 403
     client.post("/logout", data={"csrf_token": csrf_of(client)})
     sign_in(client, people.admin)
+    assert "1 failed, 0 waiting for a try" in client.get("/admin?lang=en").text
     page = client.get("/admin/jobs?lang=en").text
     row = page[page.index('id="failed-jobs"') : page.index('id="pending-jobs"')]
     assert key in row and "provider down (try 4)" in row and "4 / 4" in row

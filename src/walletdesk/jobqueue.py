@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, Index, Integer, String, delete, or_, select, update
+from sqlalchemy import JSON, Index, Integer, String, delete, func, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from walletdesk.config import Settings, settings_of
@@ -344,3 +344,7 @@ def unfinished(db: Session, *, limit: int = 200) -> list[QueuedJob]:
         .limit(limit)
     )
     return list(db.scalars(query))
+
+
+def count(db: Session, *, status: str) -> int:
+    return int(db.scalar(select(func.count()).where(QueuedJob.status == status)) or 0)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse
 
+from walletdesk import jobqueue
 from walletdesk.admin import announcements, articles, channels, jobs, questions, staff
 from walletdesk.admin.common import admin_only, render, require_admin
 from walletdesk.helpcenter import announcements as notices
@@ -30,6 +31,8 @@ def dashboard(ctx: Context) -> HTMLResponse:
         announcement_count=len(notices.visible_announcements(ctx.db)),
         channel_count=len(registry.list_channels(ctx.db)),
         staff_count=sum(1 for u in identity.list_staff(ctx.db) if u.is_active),
+        failed_job_count=jobqueue.count(ctx.db, status="failed"),
+        waiting_job_count=jobqueue.count(ctx.db, status="pending"),
     )
 
 
