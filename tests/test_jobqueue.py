@@ -6,7 +6,6 @@ procrastinate's worker runs the retries.
 
 from __future__ import annotations
 
-import asyncio
 import re
 import threading
 import time
@@ -138,7 +137,7 @@ def test_the_jobs_page_is_in_chinese_too(app, client, people):
 def test_procrastinate_runs_the_retries_on_postgresql(app, db_url):
     if not db_url.startswith("postgresql"):
         pytest.skip("procrastinate runs on PostgreSQL only")
-    from walletdesk.jobqueue_pg import PgRunner
+    from walletdesk.jobqueue_pg import PgRunner, run_to_end
 
     key = _key("pg-retry")
     FAILURES[key] = 1
@@ -146,7 +145,7 @@ def test_procrastinate_runs_the_retries_on_postgresql(app, db_url):
         flaky_later.enqueue(db, key=key)
     assert RUNS.get(key) is None  # not eager: only the worker runs it
     runner = PgRunner(factory=app.state.sessionmaker, settings=app.state.settings)
-    asyncio.run(runner.serve(wait=False))
+    run_to_end(runner.serve(wait=False))
     assert RUNS[key] == 1 and _job(app, key).status == "pending"  # failed; next try in 10 s
     with session_scope(app.state.sessionmaker) as db:
         scheduled = db.execute(_procrastinate_jobs()).all()
@@ -158,7 +157,7 @@ def test_procrastinate_runs_the_retries_on_postgresql(app, db_url):
             _text("UPDATE procrastinate_jobs SET scheduled_at = now() WHERE status = 'todo'")
         )
         db.execute(_text("UPDATE queued_jobs SET run_after = now()"))
-    asyncio.run(runner.serve(wait=False))
+    run_to_end(runner.serve(wait=False))
     assert RUNS[key] == 2 and _job(app, key).status == "done" and _effects(app, key) == 1
 
 
@@ -205,7 +204,7 @@ def test_the_inline_runner_of_the_web_process_runs_queued_jobs(settings, app):
 def test_a_row_whose_wake_up_was_lost_is_handed_over_again(app, db_url):
     if not db_url.startswith("postgresql"):
         pytest.skip("procrastinate runs on PostgreSQL only")
-    from walletdesk.jobqueue_pg import PgRunner
+    from walletdesk.jobqueue_pg import PgRunner, run_to_end
     from walletdesk.jobs import JobRunner, registered_jobs
 
     key = _key("lost-wake-up")
@@ -220,7 +219,7 @@ def test_a_row_whose_wake_up_was_lost_is_handed_over_again(app, db_url):
     outcomes = {o.name: o.result for o in timers.run_due()}
     assert outcomes["run_queued_jobs"] == {"handed over": 1}
     runner = PgRunner(factory=app.state.sessionmaker, settings=app.state.settings)
-    asyncio.run(runner.serve(wait=False))
+    run_to_end(runner.serve(wait=False))
     assert _job(app, key).status == "done" and RUNS[key] == 1
 
 

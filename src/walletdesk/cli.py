@@ -118,10 +118,9 @@ def worker(
     resends) and the queued jobs (SMS, transaction alerts, provider calls), the latter by
     procrastinate on PostgreSQL. Set WALLETDESK_JOBS=off on the web processes when workers
     run them."""
-    import asyncio
     import signal
 
-    from walletdesk.jobqueue_pg import PgRunner
+    from walletdesk.jobqueue_pg import PgRunner, run_to_end
     from walletdesk.jobs import JobRunner, registered_jobs
 
     settings = _settings()
@@ -145,7 +144,7 @@ def worker(
             return
         runner.start()  # the timers in a thread; procrastinate's worker here, until a signal
         try:
-            asyncio.run(queue.serve())
+            run_to_end(queue.serve())
         finally:
             runner.stop()
     finally:
@@ -154,11 +153,11 @@ def worker(
 
 def _run_once(runner: Any, queue: Any) -> None:
     """One pass: a JSON line per timer that ran (the queued-jobs pass only when it ran some)."""
-    import asyncio
+    from walletdesk.jobqueue_pg import run_to_end
 
     outcomes = runner.run_due()
     if queue is not None:
-        asyncio.run(queue.serve(wait=False))
+        run_to_end(queue.serve(wait=False))
     for outcome in outcomes:
         if outcome.status == "ok" and outcome.result == {}:
             continue

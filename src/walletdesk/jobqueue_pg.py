@@ -20,7 +20,9 @@ import asyncio
 import contextlib
 import logging
 import threading
+from collections.abc import Coroutine
 from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
 import procrastinate
 from sqlalchemy.engine import make_url
@@ -35,6 +37,32 @@ RUN_TASK = "walletdesk.run_queued_job"
 # A row whose task this worker does not know (a deploy half done) waits this long between looks.
 UNKNOWN_TASK_PAUSE = timedelta(minutes=1)
 _APPS: dict[str, procrastinate.App] = {}
+T = TypeVar("T")
+
+
+def run_to_end(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine to its end from synchronous code, in a thread of its own when this thread
+    already runs an event loop (a sync browser driver or an ASGI server in the same process):
+    asyncio.run refuses to nest."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    outcome: list[T] = []
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            outcome.append(asyncio.run(coroutine))
+        except BaseException as error:  # handed back to the caller below
+            failure.append(error)
+
+    thread = threading.Thread(target=run, name="walletdesk-run-to-end")
+    thread.start()
+    thread.join()
+    if failure:
+        raise failure[0]
+    return outcome[0]
 
 
 def conninfo(url: str) -> str:
