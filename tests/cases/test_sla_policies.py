@@ -7,64 +7,21 @@ replacing the timeline's clock (cases.events.utcnow)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.cases.conftest import REQUIRED
-from walletdesk.cases import events, service
-from walletdesk.cases.sla import tracking
+from tests.cases.sla_support import Clock, by_metric, cst, local, open_case
+from walletdesk.cases import service
 from walletdesk.cases.sla.policies import PoliciesInvalid, load_policy, parse_duration
 from walletdesk.db import session_scope
 from walletdesk.identity.models import User
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-def cst(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=SHANGHAI)  # type: ignore[misc]
-
-
-class Clock:
-    """The moment the timeline (and so the SLA clocks) takes as now."""
-
-    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.now = datetime.now(UTC)
-        monkeypatch.setattr(events, "utcnow", lambda: self.now)
-
-    def at(self, moment: datetime) -> None:
-        self.now = moment.astimezone(UTC)
 
 
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     return Clock(monkeypatch)
-
-
-def open_case(db, customer: User, settings, category: str = "deposit_withdrawal"):
-    return service.open_case(
-        db,
-        customer=db.get(User, customer.id),
-        category=category,
-        subject="充值 500 元未到账",
-        description="发生了什么：银行卡已扣款，但钱包余额没变。",
-        fields=REQUIRED[category],
-        settings=settings,
-        force=True,
-    )
-
-
-def by_metric(db, case_id: int) -> dict[str, list]:
-    found: dict[str, list] = {}
-    for c in tracking.clocks_of(db, case_id=case_id):
-        found.setdefault(c.metric, []).append(c)
-    return found
-
-
-def local(moment: datetime | None) -> datetime | None:
-    return moment.astimezone(SHANGHAI) if moment else None
 
 
 def test_a_new_case_starts_its_first_response_and_resolution_clocks(app, people, clock):

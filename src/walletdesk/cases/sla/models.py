@@ -16,7 +16,8 @@ from walletdesk.db import Base, UTCDateTime
 class SlaClock(Base):
     """A clock is open while `met_at` is empty. While `paused_at` is set it is stopped (the
     case waits on the customer); on resume the paused business time is added to
-    `paused_seconds` and `due_at` moves on by it. All times UTC."""
+    `paused_seconds` and `due_at` (and `warning_at`, the moment the policy's share of the target
+has passed) move on by it. All times UTC."""
 
     __tablename__ = "case_sla_clocks"
     __table_args__ = (Index("ix_case_sla_clocks_open_due", "met_at", "due_at"),)
@@ -27,6 +28,7 @@ class SlaClock(Base):
     target_seconds: Mapped[int] = mapped_column(Integer)  # business time allowed
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
     due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    warning_at: Mapped[datetime] = mapped_column(UTCDateTime())  # when a warning is due
     paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     paused_seconds: Mapped[int] = mapped_column(Integer, default=0)  # business time paused
     met_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -107,12 +107,17 @@ def resume(policy: Policy, clock: SlaClock, *, at: datetime) -> None:
     paused = business_time_between(clock.paused_at, at, policy.calendar)
     clock.paused_seconds += max(0, int(paused.total_seconds()))
     clock.paused_at = None
+    _set_due(policy, clock)
+
+
+def _set_due(policy: Policy, clock: SlaClock) -> None:
     clock.due_at = due_of(policy, clock)
+    clock.warning_at = due_of(policy, clock, share=policy.warn_at)
 
 
-def due_of(policy: Policy, clock: SlaClock) -> datetime:
-    """Start plus the target and the paused business time, counted in business hours."""
-    amount = timedelta(seconds=clock.target_seconds + clock.paused_seconds)
+def due_of(policy: Policy, clock: SlaClock, share: float = 1.0) -> datetime:
+    """Start plus (a share of) the target and the paused business time, in business hours."""
+    amount = timedelta(seconds=int(clock.target_seconds * share) + clock.paused_seconds)
     return add_business_time(clock.started_at, amount, policy.calendar).due_at.astimezone(UTC)
 
 
@@ -141,7 +146,7 @@ def _new_clock(
         started_at=at,
         paused_seconds=0,
     )
-    clock.due_at = due_of(policy, clock)
+    _set_due(policy, clock)
     db.add(clock)
     return clock
 

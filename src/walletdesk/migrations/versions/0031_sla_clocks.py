@@ -25,6 +25,7 @@ def upgrade() -> None:
         sa.Column("target_seconds", sa.Integer(), nullable=False),
         sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("due_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("warning_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("paused_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("paused_seconds", sa.Integer(), nullable=False),
         sa.Column("met_at", sa.DateTime(timezone=True), nullable=True),
