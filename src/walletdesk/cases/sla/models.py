@@ -15,9 +15,9 @@ from walletdesk.db import Base, UTCDateTime
 
 class SlaClock(Base):
     """A clock is open while `met_at` is empty. While `paused_at` is set it is stopped (the
-    case waits on the customer); on resume the paused business time is added to
-    `paused_seconds` and `due_at` (and `warning_at`, the moment the policy's share of the target
-has passed) move on by it. All times UTC."""
+        case waits on the customer); on resume the paused business time is added to
+        `paused_seconds` and `due_at` (and `warning_at`, the moment the policy's share of the target
+    has passed) move on by it. All times UTC."""
 
     __tablename__ = "case_sla_clocks"
     __table_args__ = (Index("ix_case_sla_clocks_open_due", "met_at", "due_at"),)
