@@ -1,8 +1,9 @@
 """The assistant's decision for one customer message: answer from the help center, ask for the
 details a problem needs, clarify, chat politely, or hand over to a person (and why).
 
-`reply` is a pure decision on the conversation's memory (a JSON-serialisable dict the caller
-stores): it reads the help center and the customer's own transactions and writes nothing.
+`reply` decides on the conversation's memory (a JSON-serialisable dict the caller stores): it
+reads the help center and the customer's own transactions; the only row it writes is the help
+center's log of the question (kind "chat", redacted) that admins review to improve search.
 """
 
 from __future__ import annotations
