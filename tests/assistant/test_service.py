@@ -141,3 +141,13 @@ def test_details_asked_are_the_case_categories_required_ones():
         askable = {"transaction_id", "amount", "occurred_at", "registered_phone"}
         wanted = set(category.required) | ({category.either[0]} if category.either else set())
         assert set(rules.categories[key]) == wanted & askable, slug
+
+
+def test_the_question_is_logged_for_the_admins_as_the_assistants(db, kb):
+    from sqlalchemy import select
+
+    from walletdesk.helpcenter.models import QUESTION_KINDS, HelpQuestion
+
+    talk(db, ["how long does a withdrawal take"], lang="en")
+    row = db.scalars(select(HelpQuestion)).one()
+    assert row.kind == "assistant" and row.kind in QUESTION_KINDS and row.answered

@@ -3,7 +3,7 @@ details a problem needs, clarify, chat politely, or hand over to a person (and w
 
 `reply` decides on the conversation's memory (a JSON-serialisable dict the caller stores): it
 reads the help center and the customer's own transactions; the only row it writes is the help
-center's log of the question (kind "chat", redacted) that admins review to improve search.
+center's log of the question (kind "assistant", redacted) that admins review to improve search.
 """
 
 from __future__ import annotations
@@ -95,7 +95,7 @@ def reply(
 
 def _search(db: Session, state: _Memory, *, text: str, lang: str, customer_id: int | None) -> Reply:
     result, _question = helpcenter.ask(
-        db, query=text, lang=_language_of(text, lang), limit=3, kind="chat", user=None
+        db, query=text, lang=_language_of(text, lang), limit=3, kind="assistant", user=None
     )
     if not result.answered or not result.hits:
         state.misses += 1
