@@ -55,6 +55,7 @@ ROUTER_MODULES = (
     "walletdesk.identity.views",
     "walletdesk.helpcenter.api",
     "walletdesk.helpcenter.views",
+    "walletdesk.conversations.api",
     "walletdesk.cases.api",
     "walletdesk.cases.views",
     "walletdesk.admin.views",
@@ -72,6 +73,7 @@ ROUTER_MODULES = (
 SUBSCRIBER_MODULES = (
     "walletdesk.cases.subscribers",
     "walletdesk.risk.subscribers",
+    "walletdesk.conversations.realtime",
 )
 
 # Modules that register approval kinds (approvals.register_kind) as they are imported: the
