@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import update
 
 from tests.cases.conftest import make_case
-from tests.conftest import sign_in
+from tests.conftest import bearer, sign_in
 from walletdesk.cases import service
 from walletdesk.cases.sla.models import SlaClock
 from walletdesk.cases.sla.timeleft import duration
@@ -83,3 +83,16 @@ def test_durations_read_in_days_hours_and_minutes():
     assert duration(timedelta(hours=2, minutes=15)) == "2h 15m"
     assert duration(timedelta(hours=2)) == "2h"
     assert duration(timedelta(seconds=59)) == "0m"
+
+
+def test_the_api_sorts_and_filters_by_time_left(app, client, people):
+    first = make_case(app, people.customer, subject="First")
+    second = make_case(app, people.customer, subject="Second")
+    _due_in(app, first, timedelta(hours=3))
+    _due_in(app, second, -timedelta(minutes=5))
+    agent = bearer(client, people.agent)
+    found = client.get("/api/v1/cases", params={"sort": "due"}, headers=agent).json()
+    assert [item["id"] for item in found["items"]] == [second, first]
+    found = client.get("/api/v1/cases", params={"due": "breached"}, headers=agent).json()
+    assert [item["id"] for item in found["items"]] == [second]
+    assert client.get("/api/v1/cases", params={"due": "x"}, headers=agent).status_code == 422

@@ -82,10 +82,18 @@ def list_cases(
     q: str = Query("", max_length=100, description="Subject, description, case number, phone"),
     page: int = Query(1, ge=1),
     per_page: int = Query(20, ge=1, le=100),
+    sort: Literal["updated", "due"] = Query(
+        "updated", description='"updated": last update first; "due": SLA time left, least first'
+    ),
+    due: Literal["", "breached", "soon"] = Query(
+        "", description='"breached": past an SLA target; "soon": due within the hour'
+    ),
 ) -> CasePageOut:
     """Customers get their own cases; staff get every case, with the same filters as the inbox."""
     user = ctx.require()
-    filters = service.CaseFilter(status, category, priority, assignee, q, page, per_page)
+    filters = service.CaseFilter(
+        status, category, priority, assignee, q, page, per_page, sort=sort, due=due
+    )
     found = service.list_cases(ctx.db, user=user, filters=filters)
     return CasePageOut(
         items=[_summary(ctx, c) for c in found.items],
