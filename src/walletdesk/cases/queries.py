@@ -88,12 +88,14 @@ def list_cases(db: Session, *, user: User, filters: CaseFilter) -> CasePage:
     whose SLA clock is due soonest first, cases with no running clock last; customer and
     assignee are loaded in the same query, the page's clocks in one more."""
     query = _filtered(readable_cases(db, user=user), user=user, filters=filters)
+    counted = query  # a LEFT JOIN that filters nothing changes no count: not joined for it
     order: list[ColumnElement[Any]] = [Case.updated_at.desc(), Case.id.desc()]
     if filters.sort == "due" or filters.due:
         query, due_at = _with_next_due(query, filters.due, now=utcnow())
+        counted = query if filters.due else counted
         if filters.sort == "due":
             order = [due_at.asc().nulls_last(), Case.id.asc()]
-    total = db.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    total = db.scalar(select(func.count()).select_from(counted.order_by(None).subquery())) or 0
     last = max(1, -(-total // filters.per_page))
     page = min(max(1, filters.page), last)  # past the end: the last page
     rows = list(
