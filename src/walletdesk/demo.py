@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from walletdesk.config import Settings
+from walletdesk.db import utcnow
 from walletdesk.identity import service as identity
 from walletdesk.identity.passwords import hash_password
 
@@ -76,6 +77,10 @@ def seed_demo(db: Session, *, settings: Settings) -> list[dict[str, Any]]:
         seed_demo_wallet(db, customer=customer)
         _bind_demo_card(db, settings=settings, customer_id=customer.id)
     cases.seed_demo_cases(db, settings=settings)
+    if customer is not None:
+        from walletdesk.cases.sla.samples import place_demo_clocks
+
+        place_demo_clocks(db, customer_id=customer.id, now=utcnow())
     return list(logins)
 
 

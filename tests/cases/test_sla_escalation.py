@@ -3,6 +3,8 @@ log; a breach raises the priority one step; a clock paused on the customer never
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from sqlalchemy import select
 
@@ -12,6 +14,7 @@ from walletdesk.audit.models import AuditEntry
 from walletdesk.cases import service
 from walletdesk.cases.jobs import sla_sweep
 from walletdesk.cases.models import CaseEvent
+from walletdesk.cases.sla.samples import place_demo_clocks
 from walletdesk.db import session_scope
 from walletdesk.identity.models import User
 from walletdesk.jobs import JobRun, registered_jobs
@@ -93,3 +96,18 @@ def test_a_clock_paused_on_the_customer_never_fires(app, people, clock):
 def test_the_sweep_is_a_registered_job(app):
     names = {job.name for job in registered_jobs(app.state.settings)}
     assert "sla_warnings_and_breaches" in names
+
+
+def test_the_demo_shows_a_breach_on_its_first_minute(app, people):
+    """The demo's unanswered case is placed past its target, once: the first sweep raises it."""
+    settings = app.state.settings
+    now = datetime.now(UTC)
+    for _ in range(2):
+        with session_scope(app.state.sessionmaker) as db:
+            service.seed_demo_cases(db, settings=settings)
+            place_demo_clocks(db, customer_id=people.customer.id, now=now)
+    found = sweep_at(app, now + timedelta(seconds=1))
+    assert isinstance(found, dict) and found["breaches"] >= 1
+    with session_scope(app.state.sessionmaker) as db:
+        place_demo_clocks(db, customer_id=people.customer.id, now=now + timedelta(hours=1))
+    assert sweep_at(app, now + timedelta(seconds=2)) == {"warnings": 0, "breaches": 0}
