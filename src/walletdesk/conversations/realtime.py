@@ -106,11 +106,15 @@ class RedisHub(MemoryHub):
     def publish(self, topic: str, notice: dict[str, Any]) -> None:
         """From an after-commit thread. With Redis away, this process's clients are still
         woken; the others catch up when Redis is back."""
-        try:
-            self._publisher.publish(self.prefix + topic, json.dumps(notice))
-        except redis.RedisError:
-            log.warning("redis unavailable: delivering %s in this process only", topic)
-            super().publish(topic, notice)
+        payload = json.dumps(notice)
+        for _attempt in range(2):  # a pooled connection may be stale after a Redis restart
+            try:
+                self._publisher.publish(self.prefix + topic, payload)
+                return
+            except redis.RedisError:
+                continue
+        log.warning("redis unavailable: delivering %s in this process only", topic)
+        super().publish(topic, notice)
 
     async def start(self) -> None:
         register(self)
