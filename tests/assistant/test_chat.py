@@ -118,3 +118,13 @@ def test_a_question_about_support_hours_is_answered_not_handed_over(client, kb):
     conversation = chat(client, cid, headers, "週末有人工嗎")
     assert conversation["state"] == "assistant"
     assert by(conversation, "assistant")[0]["article"]["slug"] == "service-hours"
+
+
+def test_a_customer_in_distress_goes_first_in_the_queue(client, kb):
+    first, first_headers = start(client, "en")
+    assert chat(client, first, first_headers, "agent")["queue_position"] == 1
+    second, second_headers = start(client, "zh")
+    conversation = chat(client, second, second_headers, "钱全没了，我不想活了")
+    assert conversation["state"] == "queued" and conversation["queue_position"] == 1
+    assert "12356" in by(conversation, "assistant")[-1]["text"]
+    assert chat(client, first, first_headers)["queue_position"] == 2
