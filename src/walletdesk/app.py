@@ -76,6 +76,7 @@ SUBSCRIBER_MODULES = (
     "walletdesk.cases.subscribers",
     "walletdesk.risk.subscribers",
     "walletdesk.conversations.realtime",
+    "walletdesk.assistant.subscribers",
 )
 
 # Modules that register approval kinds (approvals.register_kind) as they are imported: the
