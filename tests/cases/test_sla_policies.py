@@ -14,6 +14,7 @@ import pytest
 
 from tests.cases.sla_support import Clock, by_metric, cst, local, open_case
 from walletdesk.cases import service
+from walletdesk.cases.sla import tracking
 from walletdesk.cases.sla.policies import PoliciesInvalid, load_policy, parse_duration
 from walletdesk.db import session_scope
 from walletdesk.identity.models import User
@@ -179,3 +180,29 @@ def test_the_clock_counts_a_year_the_holiday_library_does_not_know(app, people, 
     with session_scope(app.state.sessionmaker) as db:
         due = local(by_metric(db, case_id)["first_response"][0].due_at)
         assert due is not None and due.year == 2027
+
+
+def test_a_complaint_follows_its_own_targets_and_states(app, people, clock):
+    """Targets by type; a complaint's clocks stop once the final response is sent (a state
+    where the case no longer waits on us) and run again if it is taken up again."""
+    settings = app.state.settings
+    clock.at(cst(2026, 12, 2, 10, 0))
+    with session_scope(app.state.sessionmaker) as db:
+        case = open_case(db, people.customer, settings)
+        case.type, case.status = "complaint", "received"
+        for old in tracking.clocks_of(db, case_id=case.id):
+            db.delete(old)
+        db.flush()
+        tracking.start(db, case=case, at=clock.now)
+        db.flush()
+        first = by_metric(db, case.id)["first_response"][0]
+        assert local(first.due_at) == cst(2026, 12, 2, 12, 0)  # 2 business hours
+        tracking.status_changed(
+            db, case=case, old="investigating", new="responded", at=cst(2026, 12, 2, 11, 0)
+        )
+        assert tracking.open_clocks(db, case_id=case.id) == []
+        tracking.status_changed(
+            db, case=case, old="responded", new="investigating", at=cst(2026, 12, 2, 13, 0)
+        )
+        (resolution,) = tracking.open_clocks(db, case_id=case.id)
+        assert resolution.metric == "resolution" and resolution.paused_seconds == 2 * 3600

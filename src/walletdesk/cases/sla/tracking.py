@@ -17,11 +17,11 @@ from walletdesk.cases.models import Case
 from walletdesk.cases.sla.clock import add_business_time, business_time_between
 from walletdesk.cases.sla.models import SlaClock
 from walletdesk.cases.sla.policies import Policy, load_policy
+from walletdesk.cases.types import DEFAULT_TYPE, get_type
 from walletdesk.config import service_settings
 from walletdesk.identity.models import User
 
-WAITING = "pending_customer"
-DONE = ("resolved", "closed")
+WAITING = "pending_customer"  # the inquiry's state of waiting on the customer: clocks pause
 
 
 def policy_of(db: Session) -> Policy:
@@ -30,7 +30,7 @@ def policy_of(db: Session) -> Policy:
 
 def case_type(case: Case) -> str:
     """The case's type; "inquiry" for cases from before types existed."""
-    return str(getattr(case, "type", None) or "inquiry")
+    return case.type or DEFAULT_TYPE
 
 
 def follow(
@@ -70,7 +70,7 @@ def customer_wrote(db: Session, *, case: Case, at: datetime) -> SlaClock | None:
     """The customer wrote again: once staff have answered, a next-response clock runs until
     they answer again (none while a response clock is already running)."""
     clocks = open_clocks(db, case_id=case.id)
-    if any(c.metric != "resolution" for c in clocks) or case.status == "closed":
+    if any(c.metric != "resolution" for c in clocks) or case.status in _final(case):
         return None
     policy = policy_of(db)
     target = _targets(policy, case).get("next_response")
@@ -80,20 +80,22 @@ def customer_wrote(db: Session, *, case: Case, at: datetime) -> SlaClock | None:
 
 
 def status_changed(db: Session, *, case: Case, old: str, new: str, at: datetime) -> None:
-    """Leaving "waiting on the customer" resumes the clocks; entering it pauses them; resolving
-    or closing meets them all. A resolved case reopened runs its resolution clock again, the
-    time it spent resolved counted as paused."""
+    """Leaving "waiting on the customer" resumes the clocks and entering it pauses them; a
+    state where the case no longer waits on us (resolved, closed, a complaint answered) meets
+    them all. A case taken up again runs its resolution clock again, the time it spent out of
+    work counted as paused."""
     policy = policy_of(db)
+    running = get_type(case_type(case)).active
     if old == WAITING:
         for clock in open_clocks(db, case_id=case.id):
             resume(policy, clock, at=at)
-    if old == "resolved" and new not in DONE:
+    if old not in running and new in running:
         _reopen_resolution(db, policy, case_id=case.id, at=at)
     if new == WAITING:
         for clock in open_clocks(db, case_id=case.id):
             if clock.paused_at is None:
                 clock.paused_at = at
-    elif new in DONE:
+    elif new not in running:
         for clock in open_clocks(db, case_id=case.id):
             if clock.paused_at is not None:
                 resume(policy, clock, at=at)
@@ -130,6 +132,10 @@ def open_clocks(db: Session, *, case_id: int) -> list[SlaClock]:
 def clocks_of(db: Session, *, case_id: int) -> list[SlaClock]:
     query = select(SlaClock).where(SlaClock.case_id == case_id).order_by(SlaClock.id)
     return list(db.scalars(query))
+
+
+def _final(case: Case) -> frozenset[str]:
+    return get_type(case_type(case)).final
 
 
 def _targets(policy: Policy, case: Case) -> dict[str, timedelta]:
