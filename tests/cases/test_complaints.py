@@ -1,0 +1,270 @@
+"""Complaints: acknowledged in writing with the deadline the customer's jurisdiction sets, a
+holding reply within the rule's extensions, the final response with the escalation rights in
+the customer's language, and the customer accepting or escalating; by service, API and pages."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from tests.cases.conftest import make_case
+from tests.conftest import PASSWORD
+from walletdesk.audit.models import AuditEntry
+from walletdesk.cases import commitments, complaints
+from walletdesk.cases import service as cases
+from walletdesk.cases.complaint_jobs import remind_committed_deadlines
+from walletdesk.cases.display import Display
+from walletdesk.cases.models import Case, CaseCommitment, CaseMessage
+from walletdesk.cases.sla import load_rule_book, rule_deadline
+from walletdesk.db import session_scope, utcnow
+from walletdesk.errors import Conflict, Forbidden, ValidationFailed
+from walletdesk.i18n import Translator
+from walletdesk.identity import service as identity
+from walletdesk.identity.models import User
+from walletdesk.jobs import JobRun
+
+WHAT = "My withdrawal was refused twice with no reason given."
+
+
+def file(app, customer, **extra) -> int:
+    with session_scope(app.state.sessionmaker) as db:
+        case = complaints.file_complaint(
+            db,
+            customer=db.get(User, customer.id),
+            subject="Withdrawal refused",
+            description=WHAT,
+            remedies=extra.pop("remedies", ["apology", "service_change"]),
+            settings=app.state.settings,
+            **extra,
+        )
+        return case.id
+
+
+def lines_of(app, case_id: int, lang: str = "en") -> list[str]:
+    shown = Display(Translator(lang), tz="Asia/Shanghai", staff=False)
+    with session_scope(app.state.sessionmaker) as db:
+        found = db.scalars(
+            select(CaseMessage).where(CaseMessage.case_id == case_id).order_by(CaseMessage.id)
+        )
+        return [shown.body(m) for m in found]
+
+
+def timeline(app, case_id: int) -> list[str]:
+    shown = Display(Translator("en"), tz="Asia/Shanghai", staff=True)
+    with session_scope(app.state.sessionmaker) as db:
+        return [shown.event(e) for e in cases.timeline(db, case=db.get(Case, case_id))]
+
+
+def state(app, case_id: int) -> tuple[Case, CaseCommitment]:
+    with session_scope(app.state.sessionmaker) as db:
+        case, commitment = db.get(Case, case_id), db.get(CaseCommitment, case_id)
+        assert case is not None and commitment is not None
+        db.expunge_all()
+        return case, commitment
+
+
+def act(app, func, case_id: int, user, **kwargs):
+    with session_scope(app.state.sessionmaker) as db:
+        return func(
+            db,
+            case=db.get(Case, case_id),
+            **{kwargs.pop("as_", "staff"): db.get(User, user.id)},
+            **kwargs,
+        )
+
+
+def test_a_complaint_is_acknowledged_in_writing_with_the_deadline_of_its_jurisdiction(app, people):
+    case_id = file(app, people.customer)
+    case, commitment = state(app, case_id)
+    assert (case.type, case.status, case.category) == ("complaint", "acknowledged", "complaint")
+    assert case.details["remedies"] == ["apology", "service_change"]
+    # A +86 phone: mainland China's rule, 15 calendar days from receipt.
+    assert (commitment.jurisdiction, commitment.rule) == ("cn", "cn-complaint")
+    rule = load_rule_book().rule("cn-complaint")
+    assert commitment.due_at == rule_deadline(rule, commitment.received_at).due_at
+    assert commitment.acknowledged_at is not None
+    due = commitments.due_text(commitment, app.state.settings)
+    (ack,) = lines_of(app, case_id, "zh")
+    assert case.number in ack and due in ack and "金融消费投诉" in ack
+    assert "System changed the status from Received to Acknowledged" in timeline(app, case_id)
+
+
+def test_the_jurisdiction_follows_the_phone_and_an_unknown_one_gets_the_default(app, people):
+    with session_scope(app.state.sessionmaker) as db:
+        briton = identity.create_user(
+            db, role="customer", phone="+447700900123", password=PASSWORD, display_name="B"
+        )
+        briton.lang = "en"
+    case_id = file(app, briton)
+    _, commitment = state(app, case_id)
+    assert (commitment.jurisdiction, commitment.rule, commitment.lang) == (
+        "uk",
+        "disp-complaint",
+        "en",
+    )
+    assert commitment.due_at - commitment.received_at > timedelta(weeks=7)
+
+
+def test_a_holding_reply_gives_the_reason_and_the_new_date_within_the_rules_limits(app, people):
+    case_id = file(app, people.customer)
+    _, before = state(app, case_id)
+    act(
+        app,
+        complaints.send_holding_reply,
+        case_id,
+        people.agent,
+        extension="complex",
+        reason="We are waiting for the bank's records.",
+        settings=app.state.settings,
+    )
+    case, after = state(app, case_id)
+    assert case.status == "investigating" and after.extension == "complex"
+    assert after.due_at - before.due_at >= timedelta(days=14)
+    due = commitments.due_text(after, app.state.settings)
+    holding = lines_of(app, case_id)[-1]
+    assert "We are waiting for the bank's records." in holding and due in holding
+    with pytest.raises(Conflict):  # the same extension gives no more time
+        act(
+            app,
+            complaints.send_holding_reply,
+            case_id,
+            people.agent,
+            extension="complex",
+            reason="Again",
+            settings=app.state.settings,
+        )
+    with pytest.raises(ValidationFailed):  # not one of the cn rule's extensions
+        act(
+            app,
+            complaints.send_holding_reply,
+            case_id,
+            people.agent,
+            extension="exceptional",
+            reason="Why",
+            settings=app.state.settings,
+        )
+    with session_scope(app.state.sessionmaker) as db:
+        audited = db.scalars(select(AuditEntry.action).where(AuditEntry.subject_id == case_id))
+        assert "case.action" in list(audited)
+
+
+def test_the_final_response_states_the_escalation_rights_and_the_customer_accepts(app, people):
+    case_id = file(app, people.customer)
+    act(
+        app,
+        complaints.send_final_response,
+        case_id,
+        people.agent,
+        body="We found the cause and fixed it.",
+        settings=app.state.settings,
+    )
+    case, commitment = state(app, case_id)
+    assert case.status == "responded" and commitment.responded_at is not None
+    rights = lines_of(app, case_id, "zh")[-1]
+    assert "国家金融监督管理总局" in rights and "12378" in rights and "12363" in rights
+    with pytest.raises(Forbidden):  # only the customer accepts
+        act(app, complaints.accept_response, case_id, people.agent, as_="customer")
+    act(app, complaints.accept_response, case_id, people.customer, as_="customer")
+    assert state(app, case_id)[0].status == "accepted"
+    with pytest.raises(Conflict):
+        act(
+            app,
+            complaints.escalate,
+            case_id,
+            people.customer,
+            as_="customer",
+            note="",
+            settings=app.state.settings,
+        )
+
+
+def test_the_customer_may_escalate_and_is_given_the_bodies_again(app, people):
+    case_id = file(app, people.customer)
+    act(
+        app,
+        complaints.send_final_response,
+        case_id,
+        people.agent,
+        body="We cannot refund this fee.",
+        settings=app.state.settings,
+    )
+    act(
+        app,
+        complaints.escalate,
+        case_id,
+        people.customer,
+        as_="customer",
+        note="I disagree.",
+        settings=app.state.settings,
+    )
+    case, _ = state(app, case_id)
+    assert case.status == "escalated"
+    last = lines_of(app, case_id)[-1]
+    assert "National Financial Regulatory Administration" in last or "国家金融" in last
+    assert case.number in last
+
+
+def test_an_unresolved_case_becomes_a_complaint_and_its_clock_starts(app, people):
+    case_id = make_case(app, people.customer)
+    act(
+        app,
+        complaints.make_complaint,
+        case_id,
+        people.customer,
+        as_="customer",
+        remedies=["refund"],
+        reason="Nobody answered for a week.",
+        settings=app.state.settings,
+    )
+    case, commitment = state(app, case_id)
+    assert (case.type, case.status) == ("complaint", "acknowledged")
+    assert commitment.acknowledged_at is not None
+    assert "张三 changed the case from Inquiry to Complaint" in timeline(app, case_id)
+    with pytest.raises(Conflict):  # once a complaint, not again
+        act(
+            app,
+            complaints.make_complaint,
+            case_id,
+            people.customer,
+            as_="customer",
+            remedies=["refund"],
+            reason="x",
+            settings=app.state.settings,
+        )
+    with pytest.raises(ValidationFailed):
+        other = make_case(app, people.customer, transaction_id="TX2")
+        act(
+            app,
+            complaints.make_complaint,
+            other,
+            people.customer,
+            as_="customer",
+            remedies=[],
+            reason="x",
+            settings=app.state.settings,
+        )
+
+
+def test_an_agent_records_a_complaint_made_by_phone(app, people):
+    with session_scope(app.state.sessionmaker) as db:
+        agent = db.get(User, people.agent.id)
+    case_id = file(app, people.customer, recorded_by=agent)
+    case, _ = state(app, case_id)
+    assert case.channel == "phone"
+    assert "Agent A recorded a complaint the customer made by phone" in timeline(app, case_id)
+
+
+def test_staff_are_reminded_once_when_the_deadline_draws_near(app, people):
+    case_id = file(app, people.customer)
+    with session_scope(app.state.sessionmaker) as db:
+        commitment = db.get(CaseCommitment, case_id)
+        commitment.received_at = utcnow() - timedelta(days=14)  # one day of fifteen left
+        commitment.due_at = utcnow() + timedelta(days=1)
+    for _ in range(2):
+        with session_scope(app.state.sessionmaker) as db:
+            run = JobRun(db, app.state.settings, utcnow(), app.state.sessionmaker)
+            remind_committed_deadlines(run)
+    reminders = [t for t in timeline(app, case_id) if t.startswith("Reminder:")]
+    assert len(reminders) == 1
