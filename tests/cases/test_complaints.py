@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.cases.conftest import make_case
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, bearer, csrf_of, sign_in
 from walletdesk.audit.models import AuditEntry
 from walletdesk.cases import commitments, complaints
 from walletdesk.cases import service as cases
@@ -268,3 +268,134 @@ def test_staff_are_reminded_once_when_the_deadline_draws_near(app, people):
             remind_committed_deadlines(run)
     reminders = [t for t in timeline(app, case_id) if t.startswith("Reminder:")]
     assert len(reminders) == 1
+
+
+def post(client, path: str, **data):
+    return client.post(path, data={"csrf_token": csrf_of(client), **data}, follow_redirects=False)
+
+
+def test_pages_a_customer_complains_and_sees_the_deadline_staff_answer(app, client, people):
+    sign_in(client, people.customer)
+    assert "/portal/complaints/new" in client.get("/portal?lang=en").text
+    form = client.get("/portal/complaints/new?lang=zh")
+    assert form.status_code == 200 and "您希望我们怎么做？" in form.text
+    refused = post(client, "/portal/complaints/new?lang=en", subject="Fees", description=WHAT)
+    assert refused.status_code == 422 and "Tell us what you would like us to do." in refused.text
+    no_csrf = client.post("/portal/complaints/new", data={"subject": "x"}, follow_redirects=False)
+    assert no_csrf.status_code == 403
+    sent = client.post(
+        "/portal/complaints/new",
+        data={
+            "csrf_token": csrf_of(client),
+            "subject": "<b>Fees</b>",
+            "description": WHAT,
+            "remedies": ["refund", "apology"],
+        },
+        follow_redirects=False,
+    )
+    assert sent.status_code == 303
+    case_id = int(sent.headers["location"].rsplit("/", 1)[1])
+    _, commitment = state(app, case_id)
+    due = commitments.due_text(commitment, app.state.settings)
+    page = client.get(f"/portal/cases/{case_id}?lang=en").text
+    assert "Written answer due" in page and due in page and " left" in page
+    assert "&lt;b&gt;Fees&lt;/b&gt;" in page and "<b>Fees</b>" not in page
+    assert "You asked for:" in page and "A refund" in page
+
+    sign_in(client, people.agent)
+    console = client.get(f"/console/cases/{case_id}?lang=en").text
+    assert due in console and "Send holding reply" in console and "Final response" in console
+    held = post(
+        client,
+        f"/console/cases/{case_id}/holding-reply?lang=en",
+        extension="complex",
+        reason="The bank has not answered yet.",
+    )
+    assert held.status_code == 303
+    assert (
+        post(client, f"/console/cases/{case_id}/final-response", body="Fixed.").status_code == 303
+    )
+
+    sign_in(client, people.customer)
+    page = client.get(f"/portal/cases/{case_id}?lang=zh").text
+    assert "国家金融监督管理总局" in page and "我接受此答复" in page
+    assert post(client, f"/portal/cases/{case_id}/accept").status_code == 303
+    assert state(app, case_id)[0].status == "accepted"
+
+
+def test_pages_a_customer_turns_a_case_into_a_complaint_and_an_agent_records_one(
+    app, client, people
+):
+    case_id = make_case(app, people.customer)
+    sign_in(client, people.customer)
+    assert "Make it a complaint" in client.get(f"/portal/cases/{case_id}?lang=en").text
+    bad = post(client, f"/portal/cases/{case_id}/complaint?lang=en", reason="Too slow")
+    assert bad.status_code == 422 and "Tell us what you would like us to do." in bad.text
+    made = client.post(
+        f"/portal/cases/{case_id}/complaint",
+        data={"csrf_token": csrf_of(client), "reason": "Too slow", "remedies": "apology"},
+        follow_redirects=False,
+    )
+    assert made.status_code == 303 and state(app, case_id)[0].type == "complaint"
+
+    sign_in(client, people.agent)
+    assert "/console/complaints/new" in client.get("/console?lang=en").text
+    unknown = post(
+        client,
+        "/console/complaints/new?lang=en",
+        phone="+8613700000000",
+        subject="Fees",
+        description=WHAT,
+        remedies="refund",
+    )
+    assert unknown.status_code == 422 and "No customer has this phone number." in unknown.text
+    recorded = post(
+        client,
+        "/console/complaints/new",
+        phone="13800138000",
+        subject="Fees",
+        description=WHAT,
+        remedies="refund",
+    )
+    assert recorded.status_code == 303 and recorded.headers["location"].startswith(
+        "/console/cases/"
+    )
+
+
+def test_api_complaint_path_and_the_types_definition(app, client, people):
+    listed = client.get("/api/v1/cases/types?lang=zh").json()
+    assert [t["key"] for t in listed][:2] == ["inquiry", "complaint"]
+    assert listed[1]["label"] == "投诉" and listed[1]["deadline_kind"] == "complaint"
+    customer = bearer(client, people.customer)
+    made = client.post(
+        "/api/v1/complaints",
+        json={"subject": "Fees", "description": WHAT, "remedies": ["refund"]},
+        headers=customer,
+    )
+    assert made.status_code == 201, made.text
+    body = made.json()
+    # Shaped before commit; the acknowledgement leaves right after it.
+    assert body["type"] == "complaint" and body["status"] == "received"
+    assert body["commitment"]["rule"] == "cn-complaint" and body["commitment"]["seconds_left"] > 0
+    case_id = body["id"]
+    path = client.get(f"/api/v1/cases/{case_id}/path", headers=customer).json()
+    assert path["status"] == "acknowledged" and path["commitment"]["acknowledged_at"]
+    agent = bearer(client, people.agent)
+    refused = client.post(f"/api/v1/cases/{case_id}/accept", headers=agent)
+    assert refused.status_code == 403
+    held = client.post(
+        f"/api/v1/cases/{case_id}/holding-reply",
+        json={"extension": "complex", "reason": "Waiting for the bank."},
+        headers=agent,
+    )
+    assert held.status_code == 200 and held.json()["commitment"]["extension"] == "complex"
+    final = client.post(
+        f"/api/v1/cases/{case_id}/final-response", json={"body": "Done."}, headers=agent
+    )
+    assert final.json()["status"] == "responded"
+    other = bearer(client, people.other_customer)
+    assert client.get(f"/api/v1/cases/{case_id}/path", headers=other).status_code == 404
+    escalated = client.post(
+        f"/api/v1/cases/{case_id}/escalate", json={"note": "No."}, headers=customer
+    )
+    assert escalated.json()["status"] == "escalated"

@@ -69,6 +69,10 @@ DONE = {
     "unlock": N_("Account unlocked."),
     "reset_code": N_("Reset code sent."),
     "withdrawal": N_("Done: the withdrawal's new state is shown below."),
+    "holding": N_("Holding reply sent: the new date is shown above."),
+    "final": N_("Final response sent."),
+    "review": N_("Review started."),
+    "decision": N_("Decision sent to the customer."),
 }
 SENT_FOR_APPROVAL = N_(
     "Sent for approval: a second member of staff decides. It is listed below as waiting."
