@@ -146,3 +146,85 @@ def test_the_customer_contests_once_and_a_supervisor_decides_again(app, people):
     assert not any("contest this decision once" in t for t in lines_of(app, case_id)[-2:])
     with pytest.raises(Conflict):
         contest(app, case_id, people.customer, "Again")
+
+
+def test_pages_an_appeal_is_filed_decided_approved_and_contested(app, client, people):
+    public_id = paid_withdrawal(app, people.customer)
+    sign_in(client, people.customer)
+    form = client.get(f"/portal/appeals/new?transaction={public_id}&lang=en").text
+    assert f'value="{public_id}" selected' in form
+    sent = client.post(
+        "/portal/appeals/new",
+        data={"csrf_token": csrf_of(client), "transaction": public_id, "description": WHAT},
+        files=[("attachments", ("bank.png", png_bytes(), "image/png"))],
+        follow_redirects=False,
+    )
+    assert sent.status_code == 303
+    case_id = int(sent.headers["location"].rsplit("/", 1)[1])
+    assert "Written answer due" in client.get(f"/portal/cases/{case_id}?lang=en").text
+
+    sign_in(client, people.agent)
+    page = client.get(f"/console/cases/{case_id}?lang=en").text
+    assert "Send the decision" in page and "Start the review" in page
+    decided = client.post(
+        f"/console/cases/{case_id}/appeal-decision",
+        data={
+            "csrf_token": csrf_of(client),
+            "outcome": "upheld",
+            "remedy": "refund",
+            "amount": "12.34",
+            "reason": "<i>Bounced</i> payout",
+        },
+        follow_redirects=False,
+    )
+    assert decided.status_code == 303
+    with session_scope(app.state.sessionmaker) as db:
+        approval_id = db.scalar(select(Approval.id).where(Approval.case_id == case_id))
+    before = balance(app, people.customer)
+    sign_in(client, people.supervisor)
+    approved = client.post(
+        f"/console/approvals/{approval_id}/approve",
+        data={"csrf_token": csrf_of(client)},
+        follow_redirects=False,
+    )
+    assert approved.status_code == 303 and balance(app, people.customer) == before + 1234
+
+    sign_in(client, people.customer)
+    page = client.get(f"/portal/cases/{case_id}?lang=en").text
+    assert "&lt;i&gt;Bounced&lt;/i&gt; payout" in page and "<i>Bounced" not in page
+    assert "Contest the decision" in page
+    contested = client.post(
+        f"/portal/cases/{case_id}/contest",
+        data={"csrf_token": csrf_of(client), "reason": "Only part of it came back."},
+        follow_redirects=False,
+    )
+    assert contested.status_code == 303
+    assert "Contest the decision" not in client.get(f"/portal/cases/{case_id}").text
+
+
+def test_api_appeals_only_the_customers_own_transaction(app, client, people):
+    public_id = paid_withdrawal(app, people.customer)
+    other = bearer(client, people.other_customer)
+    body = {"transaction": public_id, "description": WHAT}
+    assert client.post("/api/v1/appeals", json=body, headers=other).status_code == 404
+    mine = bearer(client, people.customer)
+    made = client.post("/api/v1/appeals", json=body, headers=mine)
+    assert made.status_code == 201 and made.json()["type"] == "transaction_appeal"
+    case_id = made.json()["id"]
+    agent = bearer(client, people.agent)
+    decided = client.post(
+        f"/api/v1/cases/{case_id}/appeal-decision",
+        json={"outcome": "rejected", "reason": "The bank confirmed the payout."},
+        headers=agent,
+    )
+    assert decided.status_code == 200 and decided.json()["status"] == "decided"
+    contested = client.post(
+        f"/api/v1/cases/{case_id}/contest", json={"reason": "No."}, headers=mine
+    )
+    assert contested.json()["status"] == "contested"
+    again = client.post(
+        f"/api/v1/cases/{case_id}/appeal-decision",
+        json={"outcome": "upheld", "reason": "On a second look", "remedy": "fee_refund"},
+        headers=agent,
+    )
+    assert again.status_code == 403  # a supervisor decides a contested appeal
