@@ -399,3 +399,28 @@ def test_api_complaint_path_and_the_types_definition(app, client, people):
         f"/api/v1/cases/{case_id}/escalate", json={"note": "No."}, headers=customer
     )
     assert escalated.json()["status"] == "escalated"
+
+
+def test_the_demo_seeds_each_path_at_a_different_point_of_its_clock(app, people):
+    from walletdesk.cases.demo_paths import seed_demo_paths
+    from walletdesk.wallet.samples import seed_demo_wallet
+
+    with session_scope(app.state.sessionmaker) as db:
+        seed_demo_wallet(db, customer=db.get(User, people.customer.id))
+    for _ in range(2):
+        with session_scope(app.state.sessionmaker) as db:
+            seed_demo_paths(db, settings=app.state.settings)
+    with session_scope(app.state.sessionmaker) as db:
+        found = db.scalars(select(Case).where(Case.type != "inquiry").order_by(Case.id)).all()
+        shown = [(c.type, c.status) for c in found]
+        assert shown == [
+            ("complaint", "investigating"),
+            ("complaint", "responded"),
+            ("transaction_appeal", "received"),
+        ]
+        clocks = [db.get(CaseCommitment, c.id) for c in found]
+        now = utcnow()
+        assert clocks[0].due_at - now < timedelta(days=4)  # little time left
+        assert clocks[1].responded_at is not None
+        assert clocks[2].due_at - now > timedelta(days=10)
+        assert all(c.acknowledged_at for c in clocks)
