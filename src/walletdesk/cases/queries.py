@@ -22,7 +22,7 @@ from walletdesk.cases.models import (
     parse_case_number,
 )
 from walletdesk.cases.sla.timeleft import DUE_SOON, NextDue, next_due, next_due_of
-from walletdesk.cases.states import ACTIVE_STATUSES
+from walletdesk.cases.types import ACTIVE_STATES
 from walletdesk.db import utcnow
 from walletdesk.errors import NotFound
 from walletdesk.identity.models import User
@@ -126,7 +126,7 @@ def _with_next_due(
 
 def _filtered(query: Select[Case], *, user: User, filters: CaseFilter) -> Select[Case]:
     if filters.status == "active":
-        query = query.where(Case.status.in_(ACTIVE_STATUSES))
+        query = query.where(Case.status.in_(ACTIVE_STATES))
     elif filters.status and filters.status != "all":
         query = query.where(Case.status == filters.status)
     if filters.category:

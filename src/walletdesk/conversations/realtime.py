@@ -10,6 +10,8 @@ number of web processes share delivery.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import logging
 import threading
 from collections import defaultdict
@@ -17,12 +19,18 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import redis
+import redis.asyncio as aredis
+
+from walletdesk.config import Settings
 from walletdesk.conversations.signals import ConversationChanged, MessagesStored
 from walletdesk.events import Phase
 from walletdesk.events import subscribe as on
 
 log = logging.getLogger("walletdesk.conversations.realtime")
 INBOX = "inbox"  # the agents' topic: any conversation changed
+QUEUE = "queue"  # waiting customers' topic: someone left the queue, places moved
+CHANNEL_PREFIX = "walletdesk:chat:"
 
 
 class Subscription:
@@ -71,11 +79,98 @@ class MemoryHub:
                     if not self._topics[topic]:
                         del self._topics[topic]
 
+    def topics(self) -> list[str]:
+        with self._lock:
+            return list(self._topics)
+
     async def start(self) -> None:
-        return None
+        register(self)
 
     async def stop(self) -> None:
-        return None
+        unregister(self)
+
+
+class RedisHub(MemoryHub):
+    """Delivery across web processes: notices go out through Redis pub/sub and come back to
+    every process's local subscribers. Redis only wakes (the database is the record): when
+    the connection comes back after a loss, every local client is woken to catch up."""
+
+    def __init__(self, url: str, *, prefix: str = CHANNEL_PREFIX) -> None:
+        super().__init__()
+        self.url = url
+        self.prefix = prefix
+        self._publisher = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        self._task: asyncio.Task[None] | None = None
+        self.connected = asyncio.Event()
+
+    def publish(self, topic: str, notice: dict[str, Any]) -> None:
+        """From an after-commit thread. With Redis away, this process's clients are still
+        woken; the others catch up when Redis is back."""
+        payload = json.dumps(notice)
+        for _attempt in range(2):  # a pooled connection may be stale after a Redis restart
+            try:
+                self._publisher.publish(self.prefix + topic, payload)
+                return
+            except redis.RedisError:
+                continue
+        log.warning("redis unavailable: delivering %s in this process only", topic)
+        super().publish(topic, notice)
+
+    async def start(self) -> None:
+        register(self)
+        self._task = asyncio.create_task(self._listen_forever(), name="chat-redis-listener")
+
+    async def stop(self) -> None:
+        unregister(self)
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task
+        self._publisher.close()
+
+    async def _listen_forever(self) -> None:
+        delay = 0.1
+        first = True
+        while True:
+            try:
+                await self._listen(resync=not first)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the connection broke: back off, come back, resync
+                log.warning("redis listener lost its connection (%s); retrying", exc)
+            self.connected.clear()
+            first = False
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
+
+    async def _listen(self, *, resync: bool) -> None:
+        client = aredis.Redis.from_url(self.url, socket_connect_timeout=2)
+        try:
+            pubsub = client.pubsub()
+            await pubsub.psubscribe(self.prefix + "*")
+            self.connected.set()
+            if resync:
+                self._wake_all()
+            while True:
+                message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=5.0)
+                if message is None:
+                    await client.ping()  # a dead server shows here, not only on the next message
+                    continue
+                channel = message["channel"].decode()
+                topic = channel[len(self.prefix) :]
+                MemoryHub.publish(self, topic, json.loads(message["data"]))
+        finally:
+            with contextlib.suppress(Exception):
+                await client.aclose()
+
+    def _wake_all(self) -> None:
+        for topic in self.topics():
+            MemoryHub.publish(self, topic, {"type": "resync"})
+
+
+def make_hub(settings: Settings) -> MemoryHub:
+    """Redis when WALLETDESK_REDIS_URL is set, else this process alone."""
+    return RedisHub(settings.redis_url) if settings.redis_url else MemoryHub()
 
 
 _hubs: list[Any] = []  # the running apps' hubs: after-commit fan-out reaches each
@@ -112,6 +207,7 @@ def conversation_changed(event: ConversationChanged) -> None:
     for hub in list(_hubs):
         hub.publish(topic_of(event.conversation_id), notice)
         hub.publish(INBOX, notice)
+        hub.publish(QUEUE, notice)
 
 
 def subscribe() -> None:
