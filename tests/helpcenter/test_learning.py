@@ -4,6 +4,7 @@ next model build answers it. The evaluation's test split never reaches a build."
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from sqlalchemy import select
 
@@ -13,7 +14,7 @@ from walletdesk.db import session_scope
 from walletdesk.helpcenter import model, model_store, service, training
 from walletdesk.helpcenter.content import read_articles
 from walletdesk.helpcenter.models import HelpQuestion
-from walletdesk.helpcenter.search import SearchIndex, docs_from_articles
+from walletdesk.helpcenter.search import SearchIndex, SearchResult, docs_from_articles
 
 STRANGE = "zorblax quibbled my flibbertigibbet"
 
@@ -41,6 +42,27 @@ def test_the_test_split_never_reaches_a_model_build(monkeypatch):
     docs = docs_from_articles(read_articles())
     built = model.build(SearchIndex.build(docs), docs)
     assert set(built.thresholds) == {"zh", "en"}
+
+
+def _scored(lang: str, slug: str | None, in_scope: float) -> model._Scored:
+    lexical = SearchResult(answered=True, hits=[], confidence=0.5)
+    return model._Scored(lang, slug, False, lexical, np.zeros(1), in_scope)
+
+
+def test_the_answered_threshold_holds_the_out_of_scope_share_in_each_language():
+    # zh never answers out of scope; en would answer 1 in 10 at a threshold that answers
+    # every in-scope question: the mean of the two (5%) is within target, en alone is not.
+    scored = [_scored("zh", None, -2.0) for _ in range(10)]
+    scored += [_scored("en", None, -2.0) for _ in range(9)] + [_scored("en", None, 1.0)]
+    scored += [_scored("zh", "fees", 2.0) for _ in range(10)]
+    scored += [_scored("en", "fees", 0.7 if i % 2 else 2.5) for i in range(10)]
+    built = model.QuestionModel(None, None, ["fees"])  # type: ignore[arg-type]
+    model._choose_threshold(built, scored)
+    for lang in ("zh", "en"):
+        outside = [s for s in scored if s.lang == lang and s.slug is None]
+        answered = sum(built.answers(lang, s.in_scope, s.lexical.confidence) for s in outside)
+        assert answered / len(outside) <= model.TARGET_OOS_ANSWERED
+    assert built.answers("en", 2.5, 0.5)  # the clear in-scope questions are still answered
 
 
 def test_the_split_is_fixed_by_the_seed_and_the_normalised_text():
