@@ -15,6 +15,8 @@ MODEL_MODULES = (
     "walletdesk.identity.kyc_models",
     "walletdesk.helpcenter.models",
     "walletdesk.cases.models",
+    "walletdesk.cases.recovery_models",
+    "walletdesk.cases.feedback_models",
     "walletdesk.audit.models",
     "walletdesk.wallet.models",
     "walletdesk.wallet.transactions",

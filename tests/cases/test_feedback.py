@@ -1,0 +1,90 @@
+"""Feedback and suggestions: sent with tags from a list, answered by staff (the customer reads
+the answer), tags corrected by staff, and counted by tag over a period."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select, update
+
+from walletdesk.audit.models import AuditEntry
+from walletdesk.cases import feedback
+from walletdesk.cases import service as cases
+from walletdesk.cases.models import Case
+from walletdesk.db import session_scope
+from walletdesk.errors import Forbidden, ValidationFailed
+from walletdesk.identity.models import User
+
+
+def _send(app, who: User, tags=("app",), body="希望可以把常用收款人设为收藏。") -> int:
+    with session_scope(app.state.sessionmaker) as db:
+        case = feedback.send_feedback(
+            db, customer=db.get(User, who.id), subject="", body=body, tags=tags
+        )
+        return case.id
+
+
+def _case(db, case_id: int) -> Case:
+    case = db.get(Case, case_id)
+    assert case is not None
+    return case
+
+
+def test_feedback_is_tagged_answered_and_retagged(app, people):
+    case_id = _send(app, people.customer, tags=("feature-request", "app"))
+    with session_scope(app.state.sessionmaker) as db:
+        case = _case(db, case_id)
+        assert (case.type, case.status, case.category) == ("feedback", "received", "feedback")
+        assert feedback.tags_of(db, case=case) == ["app", "feature-request"]
+        assert case.subject == "希望可以把常用收款人设为收藏。"
+    with session_scope(app.state.sessionmaker) as db:
+        feedback.answer(
+            db,
+            settings=app.state.settings,
+            case=_case(db, case_id),
+            staff=db.get(User, people.agent.id),
+            body="谢谢建议，我们已转给产品团队。",
+        )
+        feedback.set_tags(
+            db, case=_case(db, case_id), staff=db.get(User, people.agent.id), tags=["support"]
+        )
+    with session_scope(app.state.sessionmaker) as db:
+        case = _case(db, case_id)
+        assert case.status == "answered"
+        assert feedback.tags_of(db, case=case) == ["support"]
+        customer = db.get(User, people.customer.id)
+        bodies = [m.body for m in cases.conversation(db, case=case, user=customer)]
+        assert "谢谢建议，我们已转给产品团队。" in bodies
+        audited = set(db.scalars(select(AuditEntry.action)))
+        assert {"case.reply", "case.action", "case.status"} <= audited
+        with pytest.raises(Forbidden):
+            feedback.set_tags(db, case=case, staff=customer, tags=["app"])
+
+
+def test_tags_come_from_the_list(app, people):
+    for tags in ((), ("lottery",)):
+        with pytest.raises(ValidationFailed):
+            _send(app, people.customer, tags=tags)
+
+
+def test_counts_by_tag_over_a_period(app, people):
+    first = _send(app, people.customer, tags=("fees", "speed"))
+    _send(app, people.other_customer, tags=("fees",))
+    old = _send(app, people.customer, tags=("app",))
+    with session_scope(app.state.sessionmaker) as db:
+        long_ago = datetime.now(ZoneInfo("UTC")) - timedelta(days=40)
+        db.execute(update(Case).where(Case.id == old).values(created_at=long_ago))
+    tz = app.state.settings.timezone
+    today = datetime.now(ZoneInfo(tz)).date()
+    with session_scope(app.state.sessionmaker) as db:
+        counts = feedback.count_by_tag(db, since=today - timedelta(days=7), until=today, tz=tz)
+        shown = {c.tag: c.count for c in counts}
+        assert shown["fees"] == 2 and shown["speed"] == 1 and shown["app"] == 0
+        assert counts[0].tag == "fees"
+        everything = feedback.count_by_tag(db, since=today - timedelta(days=60), until=today, tz=tz)
+        assert {c.tag: c.count for c in everything}["app"] == 1
+        with pytest.raises(ValidationFailed):
+            feedback.count_by_tag(db, since=today, until=today - timedelta(days=1), tz=tz)
+    assert first
