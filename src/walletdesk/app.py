@@ -56,6 +56,8 @@ ROUTER_MODULES = (
     "walletdesk.helpcenter.api",
     "walletdesk.helpcenter.views",
     "walletdesk.cases.api",
+    "walletdesk.cases.recovery_views",
+    "walletdesk.cases.feedback_views",
     "walletdesk.cases.views",
     "walletdesk.admin.views",
     "walletdesk.safety.api",

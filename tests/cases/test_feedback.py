@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select, update
 
+from tests.conftest import csrf_of, sign_in
 from walletdesk.audit.models import AuditEntry
 from walletdesk.cases import feedback
 from walletdesk.cases import service as cases
@@ -88,3 +89,39 @@ def test_counts_by_tag_over_a_period(app, people):
         with pytest.raises(ValidationFailed):
             feedback.count_by_tag(db, since=today, until=today - timedelta(days=1), tz=tz)
     assert first
+
+
+# --- through the pages ---------------------------------------------------------------------------
+
+
+def _post(client, url: str, data: dict):
+    return client.post(url, data={"csrf_token": csrf_of(client), **data}, follow_redirects=False)
+
+
+def test_feedback_through_the_portal_and_the_console(app, client, people):
+    sign_in(client, people.customer)
+    assert client.get("/portal/feedback/new?lang=en").status_code == 200
+    refused = _post(client, "/portal/feedback/new?lang=en", {"body": "more colours"})
+    assert refused.status_code == 422 and "Choose at least one topic." in refused.text
+    sent = _post(
+        client, "/portal/feedback/new", {"body": "深色模式", "tags": ["app", "feature-request"]}
+    )
+    assert sent.status_code == 303
+    case_id = int(sent.headers["location"].rsplit("/", 1)[1])
+    assert client.get(f"/console/feedback/{case_id}").status_code == 403
+    agent = client.__class__(app, base_url="http://testserver")
+    with agent:
+        sign_in(agent, people.agent)
+        page = agent.get(f"/console/feedback/{case_id}?lang=en")
+        assert page.status_code == 200 and "深色模式" in page.text
+        assert (
+            _post(agent, f"/console/feedback/{case_id}/tags", {"tags": ["app"]}).status_code == 303
+        )
+        answered = _post(agent, f"/console/feedback/{case_id}/answer", {"body": "已在计划中"})
+        assert answered.status_code == 303
+        report = agent.get("/console/feedback/report?lang=zh")
+        assert report.status_code == 200 and "应用" in report.text
+        assert 'data-tag="app"><td>应用</td><td>1</td>' in report.text
+        assert agent.get("/console/feedback/report?since=yesterday").status_code == 422
+    mine = client.get(f"/portal/cases/{case_id}")
+    assert mine.status_code == 200 and "已在计划中" in mine.text

@@ -5,16 +5,18 @@ a stolen account gets a new password and sessions; the customer reads the outcom
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from anyio import open_file  # noqa: F401 (imported now: the first file served would do it on the loop)
 from sqlalchemy import select
 
 from tests.cases.conftest import PDF, png_bytes
-from tests.conftest import PASSWORD, bearer, sign_in
-from tests.identity.support import last_code, texts_to
+from tests.conftest import PASSWORD, bearer, csrf_of, sign_in
+from tests.identity.support import texts_to
 from tests.risk.conftest import fund, prepare
 from walletdesk.approvals import service as approvals
 from walletdesk.audit.models import AuditEntry
@@ -31,6 +33,15 @@ from walletdesk.identity import service as identity
 from walletdesk.identity.models import AuthSession, User
 from walletdesk.risk import service as risk
 from walletdesk.wallet.transactions import record_transaction
+
+
+def last_code(app, phone: str) -> str:
+    """The newest code texted to `phone` (the freeze notice, texted too, names a case number)."""
+    for body in texts_to(app, phone):
+        found = re.search(r"(?:验证码|code is)\D*(\d{6})", body)
+        if found:
+            return found.group(1)
+    raise AssertionError(f"no code was texted to {phone}")
 
 
 def _report(app, who: User, reason: str = "stolen") -> int:
@@ -329,3 +340,121 @@ def test_the_public_form_does_not_tell_whether_a_phone_is_registered(app, people
         with pytest.raises(NotFound):
             recovery.case_by_token(db, case_id=found.case_id, token=nobody.token)
     assert texts_to(app, "+8613800138000")
+
+
+# --- through the pages ---------------------------------------------------------------------------
+
+
+def _post(client, url: str, data: dict | None = None, files=None):
+    return client.post(
+        url,
+        data={"csrf_token": csrf_of(client), **(data or {})},
+        files=files,
+        follow_redirects=False,
+    )
+
+
+def test_a_signed_in_customer_reports_proves_and_an_agent_decides(app, client, people):
+    _history(app, people.customer, 2_000)
+    sign_in(client, people.customer)
+    assert client.get("/portal/recovery/new?lang=en").status_code == 200
+    made = _post(
+        client, "/portal/recovery/new?lang=en", {"reason": "stolen", "description": "手机丢了"}
+    )
+    assert made.status_code == 303
+    base = made.headers["location"]
+    page = client.get(base + "?lang=en")
+    assert "Outgoing money from this account is frozen" in page.text
+    assert _post(client, base + "/code").status_code == 303
+    wrong = _post(client, base + "/verify?lang=en", {"code": "000000"})
+    assert wrong.status_code == 422 and "The code is wrong" in wrong.text
+    code = last_code(app, people.customer.phone)
+    assert _post(client, base + "/verify", {"code": code}).status_code == 303
+    today = datetime.now(ZoneInfo(app.state.settings.timezone)).date().isoformat()
+    named = _post(client, base + "/transactions", {"amount_0": "20", "day_0": today})
+    assert named.status_code == 303
+    bad = _post(
+        client,
+        base + "/evidence?lang=en",
+        {"kind": "selfie"},
+        files={"file": ("x.exe", b"MZ" * 50)},
+    )
+    assert bad.status_code == 422 and "not a file type we accept" in bad.text
+    sent = _post(
+        client, base + "/evidence", {"kind": "id_document"}, files={"file": ("id.png", png_bytes())}
+    )
+    assert sent.status_code == 303
+    assert _post(client, base + "/submit").status_code == 303
+    case_id = int(base.rsplit("/", 1)[1])
+    # another customer cannot see it
+    other = client.__class__(app, base_url="http://testserver")
+    with other:
+        sign_in(other, people.other_customer)
+        assert other.get(base).status_code == 404
+        assert other.get(f"/console/recovery/{case_id}").status_code == 403
+
+    agent = client.__class__(app, base_url="http://testserver")
+    with agent:
+        sign_in(agent, people.agent)
+        review = agent.get(f"/console/recovery/{case_id}?lang=en")
+        assert review.status_code == 200
+        assert "1 of 1 match the wallet" in review.text
+        assert (
+            "Confirmed by SMS code" in review.text and "Frozen: 1 freezes in force" in review.text
+        )
+        with session_scope(app.state.sessionmaker) as db:
+            evidence = recovery.evidence_of(db, case=_case(db, case_id))[0].id
+        shown = agent.get(f"/console/recovery/{case_id}/evidence/{evidence}")
+        assert shown.status_code == 200 and shown.headers["content-type"] == "image/png"
+        assert "recovery.evidence.view" in _audit_actions(app)
+        refused = _post(
+            agent,
+            f"/console/recovery/{case_id}/decide?lang=en",
+            {"outcome": "unlock", "reason": "ok"},
+        )
+        assert refused.status_code == 409 and "This account is not locked." in refused.text
+        with session_scope(app.state.sessionmaker) as db:
+            assert _case(db, case_id).status == "under_review"  # nothing of it was kept
+        decided = _post(
+            agent,
+            f"/console/recovery/{case_id}/decide",
+            {"outcome": "unfreeze", "reason": "ID and phone match"},
+        )
+        assert decided.status_code == 303
+    # the customer's session ended with the reset; the case tells the outcome
+    assert client.get(base, follow_redirects=False).status_code in (303, 401)
+    assert any("ID and phone match" in x for x in _told(app, case_id, "zh"))
+
+
+def test_the_public_form_opens_a_case_the_reporter_can_continue(app, client, people):
+    anonymous = _post(client, "/recovery?lang=en", {"phone": "13800138000", "reason": "stolen"})
+    assert anonymous.status_code == 303 and anonymous.headers["location"] == "/recovery/case"
+    with session_scope(app.state.sessionmaker) as db:
+        assert risk.is_frozen(db, user_id=people.customer.id)
+    page = client.get("/recovery/case?lang=en")
+    assert page.status_code == 200 and "Prove the account is yours" in page.text
+    code = last_code(app, people.customer.phone)
+    assert _post(client, "/recovery/case/verify", {"code": code}).status_code == 303
+    assert _post(client, "/recovery/case/submit").status_code == 303
+    with session_scope(app.state.sessionmaker) as db:
+        case = db.scalars(select(Case).where(Case.customer_id == people.customer.id)).one()
+        assert (case.status, case.channel) == ("under_review", "recovery_form")
+    # a number that is no customer's gets the same answer, and no code works
+    stranger = client.__class__(app, base_url="http://testserver")
+    with stranger:
+        sent = _post(stranger, "/recovery?lang=en", {"phone": "13700137000", "reason": "locked"})
+        assert sent.status_code == 303 and sent.headers["location"] == "/recovery/case"
+        assert "If this number belongs to an account" in stranger.get("/recovery/case?lang=en").text
+        assert (
+            _post(stranger, "/recovery/case/verify?lang=en", {"code": "123456"}).status_code == 422
+        )
+        stranger.cookies.set("wd_recovery", f"{case.id}.forged", path="/recovery")
+        assert stranger.get("/recovery/case").status_code == 404
+
+
+def test_a_report_without_a_reason_is_refused_with_the_form_again(app, client, people):
+    sign_in(client, people.customer)
+    refused = _post(client, "/portal/recovery/new?lang=en", {"reason": ""})
+    assert refused.status_code == 422 and "Choose what happened to your account." in refused.text
+    with session_scope(app.state.sessionmaker) as db:
+        assert db.scalars(select(Case)).all() == []
