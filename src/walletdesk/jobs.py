@@ -43,6 +43,7 @@ JOB_MODULES = (
     "walletdesk.identity.jobs",
     "walletdesk.wallet.jobs",
     "walletdesk.payments.jobs",
+    "walletdesk.cases.complaint_jobs",
 )
 POLL_SECONDS = 5.0
 DEFAULT_LEASE = timedelta(minutes=10)

@@ -10,7 +10,7 @@ from collections.abc import Callable, Collection
 from fastapi import APIRouter, Query
 from fastapi.responses import RedirectResponse, Response
 
-from walletdesk.cases import service, states
+from walletdesk.cases import service, states, types
 from walletdesk.cases.attachments import ALLOWED, Upload
 from walletdesk.cases.categories import CATEGORIES
 from walletdesk.cases.models import Case
@@ -51,7 +51,7 @@ def inbox(
         "cases/console_inbox.html",
         found=service.list_cases(ctx.db, user=user, filters=filters),
         filters=filters,
-        statuses=states.STATUSES,
+        statuses=types.ALL_STATES,
         priorities=states.PRIORITIES,
         categories=CATEGORIES,
         assignee_filters=ASSIGNEE_FILTERS,
@@ -69,6 +69,10 @@ DONE = {
     "unlock": N_("Account unlocked."),
     "reset_code": N_("Reset code sent."),
     "withdrawal": N_("Done: the withdrawal's new state is shown below."),
+    "holding": N_("Holding reply sent: the new date is shown above."),
+    "final": N_("Final response sent."),
+    "review": N_("Review started."),
+    "decision": N_("Decision sent to the customer."),
 }
 SENT_FOR_APPROVAL = N_(
     "Sent for approval: a second member of staff decides. It is listed below as waiting."
@@ -105,7 +109,7 @@ def case_page(
         files=service.case_files(ctx.db, case=case, user=user),
         events=service.timeline(ctx.db, case=case),
         staff=[u for u in identity.list_staff(ctx.db) if u.is_active],
-        targets=states.allowed_targets(case.status),
+        targets=types.get_type(case.type).plain_targets(case.status, types.actor_of(user.role)),
         priorities=states.PRIORITIES,
         accept=",".join(ALLOWED),
         show=display_for(ctx),

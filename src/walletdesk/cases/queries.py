@@ -17,7 +17,7 @@ from walletdesk.cases.models import (
     CaseMessage,
     parse_case_number,
 )
-from walletdesk.cases.states import ACTIVE_STATUSES
+from walletdesk.cases.types import ACTIVE_STATES
 from walletdesk.errors import NotFound
 from walletdesk.identity.models import User
 
@@ -89,7 +89,7 @@ def list_cases(db: Session, *, user: User, filters: CaseFilter) -> CasePage:
 
 def _filtered(query: Select[Case], *, user: User, filters: CaseFilter) -> Select[Case]:
     if filters.status == "active":
-        query = query.where(Case.status.in_(ACTIVE_STATUSES))
+        query = query.where(Case.status.in_(ACTIVE_STATES))
     elif filters.status and filters.status != "all":
         query = query.where(Case.status == filters.status)
     if filters.category:

@@ -7,7 +7,8 @@ Labels are English msgids (marked with N_); callers translate them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from walletdesk.cases import states as inquiry_states
 from walletdesk.errors import Conflict, Forbidden, ValidationFailed
@@ -41,6 +42,12 @@ class CaseType:
     deadline_kind: str | None = None
     # States in which the case still waits on us (the clock runs; the inbox shows it).
     active: frozenset[str] = frozenset()
+    # What a reply does to the state (state before → state after), by staff and by the customer.
+    on_staff_reply: Mapping[str, str] = field(default_factory=dict)
+    on_customer_reply: Mapping[str, str] = field(default_factory=dict)
+    # States reached only through their own step (a final response, a decision), which writes
+    # what the step must write: the console's plain status form does not offer them.
+    guarded: frozenset[str] = frozenset()
 
     @property
     def initial(self) -> str:
@@ -54,6 +61,19 @@ class CaseType:
         """The states `actor` may move a case in `source` to, in path order."""
         allowed = {t.target for t in self.transitions if t.source == source and _may(actor, t.by)}
         return [s for s in self.states if s in allowed]
+
+    def plain_targets(self, source: str, actor: str) -> list[str]:
+        """The targets the plain status form offers: not the guarded ones."""
+        return [s for s in self.targets(source, actor) if s not in self.guarded]
+
+    def after_reply(self, source: str, *, staff: bool) -> str:
+        """The state after a reply (a closed case takes none)."""
+        if source in self.final:
+            raise Conflict(
+                "This case is closed. Please open a new case if you still need help.",
+                code="case_closed",
+            )
+        return (self.on_staff_reply if staff else self.on_customer_reply).get(source, source)
 
     def check(self, source: str, target: str, actor: str) -> None:
         """Raises unless `actor` may move a case of this type from `source` to `target`."""
@@ -98,6 +118,8 @@ def _inquiry() -> CaseType:
         customer_labels=dict(inquiry_states.CUSTOMER_STATUS_LABELS),
         transitions=_path(*by_staff),
         active=frozenset(inquiry_states.ACTIVE_STATUSES),
+        on_staff_reply={"new": "open"},
+        on_customer_reply={"pending_customer": "open", "resolved": "open"},
     )
 
 
@@ -168,6 +190,8 @@ CASE_TYPES: dict[str, CaseType] = {
             ),
             deadline_kind="complaint",
             active=frozenset({"received", "acknowledged", "investigating"}),
+            on_staff_reply={"acknowledged": "investigating"},
+            guarded=frozenset({"acknowledged", "responded", "accepted", "escalated"}),
         ),
         CaseType(
             key="transaction_appeal",
@@ -191,6 +215,8 @@ CASE_TYPES: dict[str, CaseType] = {
             ),
             deadline_kind="appeal",
             active=frozenset({"received", "under_review", "contested"}),
+            on_staff_reply={"received": "under_review"},
+            guarded=frozenset({"decided", "contested"}),
         ),
         CaseType(
             key="account_recovery",
@@ -227,6 +253,7 @@ CASE_TYPES: dict[str, CaseType] = {
                 ("received", "closed", "agent"),
             ),
             active=frozenset({"received"}),
+            on_staff_reply={"received": "answered"},
         ),
     )
 }
@@ -237,6 +264,14 @@ ALL_STATES: tuple[str, ...] = tuple(dict.fromkeys(s for t in CASE_TYPES.values()
 ACTIVE_STATES: tuple[str, ...] = tuple(
     dict.fromkeys(s for t in CASE_TYPES.values() for s in t.states if s in t.active)
 )
+# state → label, for pages that show a state without its type (a state means the same in
+# every type that has it; a type's own wording wins where it has one).
+STATE_LABELS: dict[str, str] = {
+    k: v for t in reversed(CASE_TYPES.values()) for k, v in t.labels.items()
+}
+CUSTOMER_STATE_LABELS: dict[str, str] = {
+    k: v for t in reversed(CASE_TYPES.values()) for k, v in t.customer_labels.items()
+}
 
 
 def get_type(key: str | None) -> CaseType:
