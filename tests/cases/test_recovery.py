@@ -458,3 +458,25 @@ def test_a_report_without_a_reason_is_refused_with_the_form_again(app, client, p
     assert refused.status_code == 422 and "Choose what happened to your account." in refused.text
     with session_scope(app.state.sessionmaker) as db:
         assert db.scalars(select(Case)).all() == []
+
+
+def test_the_demo_seeds_a_stolen_account_waiting_for_review_and_feedback(app, people):
+    from walletdesk.cases.demo_paths import seed_demo_paths
+    from walletdesk.cases.feedback import tags_of
+
+    for _ in range(2):  # idempotent
+        with session_scope(app.state.sessionmaker) as db:
+            seed_demo_paths(db, settings=app.state.settings)
+    with session_scope(app.state.sessionmaker) as db:
+        found = db.scalars(
+            select(Case).where(Case.type.in_(("account_recovery", "feedback"))).order_by(Case.id)
+        ).all()
+        assert [(c.type, c.status) for c in found] == [
+            ("account_recovery", "under_review"),
+            ("feedback", "answered"),
+            ("feedback", "received"),
+        ]
+        review = recovery.review_of(db, case=found[0], staff=db.get(User, people.agent.id))
+        assert (review.request.matched_count, review.named_count, len(review.evidence)) == (2, 2, 2)
+        assert review.freezes and review.freezes[0].rule == "reported_stolen"
+        assert tags_of(db, case=found[2]) == ["fees"]

@@ -152,3 +152,30 @@ def count_by_tag(db: Session, *, since: date, until: date, tz: str) -> list[TagC
     counts: dict[str, int] = {str(tag): int(n) for tag, n in rows}
     ordered = sorted(TAGS, key=lambda t: -counts.get(t, 0))
     return [TagCount(t, TAGS[t], counts.get(t, 0)) for t in ordered]
+
+
+def seed_feedback_demo(
+    db: Session, *, customer: User, agent: User | None, settings: Settings
+) -> None:
+    """The demo customer's feedback: a suggestion answered, and a note on fees just received.
+    Idempotent: nothing happens once the customer has sent feedback."""
+    found = select(Case.id).where(Case.customer_id == customer.id, Case.type == TYPE)
+    if db.scalar(found.limit(1)) is not None:
+        return
+    answered = send_feedback(
+        db,
+        customer=customer,
+        subject="希望可以收藏常用收款人",
+        body="我每周都给同几个朋友转账，每次都要重新输入手机号，希望可以把他们设为常用收款人。",
+        tags=["feature-request", "app"],
+    )
+    if agent is not None:
+        body = "谢谢您的建议！常用收款人功能已列入下个版本的计划，上线后我们会在公告中通知。"
+        answer(db, settings=settings, case=answered, staff=agent, body=body)
+    send_feedback(
+        db,
+        customer=customer,
+        subject="提现手续费说明不够清楚",
+        body="提现前只看到到账金额，没有单独列出手续费，建议在确认页写清楚。",
+        tags=["fees"],
+    )

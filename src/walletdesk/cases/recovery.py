@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import io
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -47,7 +49,7 @@ from walletdesk.money import format_minor, parse_amount
 from walletdesk.risk import service as risk
 from walletdesk.risk.models import AccountFreeze
 from walletdesk.risk.rules import SYSTEM_REASONS
-from walletdesk.wallet.transactions import WalletTransaction
+from walletdesk.wallet.transactions import WalletTransaction, record_transaction
 
 TYPE = "account_recovery"
 STOLEN_RULE = "reported_stolen"
@@ -643,3 +645,55 @@ def _step(
     case.status = target
     events.record(db, case=case, actor=actor, type="status", data=data, ip="")
     db.flush()
+
+
+# --- the demo ----------------------------------------------------------------------------------
+
+DEMO_STOLEN_PHONE = "+8613800138002"
+
+
+def seed_recovery_demo(db: Session, *, settings: Settings) -> None:
+    """A second demo customer whose account was reported stolen an hour ago: outgoing money
+    frozen at once, the proof (two named transactions that match, an ID document and a
+    selfie) sent, waiting for an agent's decision. Idempotent: once the customer exists."""
+    if identity.find_by_login(db, DEMO_STOLEN_PHONE) is not None:
+        return
+    customer = identity.create_user(
+        db,
+        role="customer",
+        phone=DEMO_STOLEN_PHONE,
+        password=secrets.token_urlsafe(24),  # nobody signs in: the account was stolen
+        display_name="王小红",
+    )
+    today = datetime.now(ZoneInfo(settings.timezone)).date()
+    for amount in (30_000, 8_800):
+        record_transaction(
+            db,
+            user_id=customer.id,
+            kind="deposit",
+            amount_minor=amount,
+            currency="CNY",
+            status="succeeded",
+            method="bank_card",
+        )
+    case = report(
+        db,
+        settings=settings,
+        customer=customer,
+        reason="stolen",
+        description="我的手机昨晚被偷了，今天早上收到了不是我本人的登录提醒。",
+    )
+    named = [Named("300", today.isoformat()), Named("88", today.isoformat())]
+    name_transactions(db, settings=settings, case=case, named=named)
+    for kind, color in (("id_document", (40, 90, 200)), ("selfie", (220, 180, 150))):
+        upload = Upload(f"{kind}.png", _demo_image(color))
+        add_evidence(db, settings=settings, case=case, kind=kind, upload=upload)
+    submit_for_review(db, case=case)
+    case.created_at = utcnow() - timedelta(hours=1)
+    db.flush()
+
+
+def _demo_image(color: tuple[int, int, int]) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (320, 200), color).save(buffer, format="PNG")
+    return buffer.getvalue()
