@@ -56,6 +56,7 @@ ROUTER_MODULES = (
     "walletdesk.helpcenter.api",
     "walletdesk.helpcenter.views",
     "walletdesk.cases.complaint_api",
+    "walletdesk.cases.recovery_api",
     "walletdesk.cases.api",
     "walletdesk.cases.recovery_views",
     "walletdesk.cases.feedback_views",

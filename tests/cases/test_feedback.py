@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select, update
 
-from tests.conftest import csrf_of, sign_in
+from tests.conftest import bearer, csrf_of, sign_in
 from walletdesk.audit.models import AuditEntry
 from walletdesk.cases import feedback
 from walletdesk.cases import service as cases
@@ -125,3 +125,21 @@ def test_feedback_through_the_portal_and_the_console(app, client, people):
         assert agent.get("/console/feedback/report?since=yesterday").status_code == 422
     mine = client.get(f"/portal/cases/{case_id}")
     assert mine.status_code == 200 and "已在计划中" in mine.text
+
+
+def test_the_api_sends_feedback_and_counts_it_by_topic(app, client, people):
+    topics = client.get("/api/v1/cases/feedback/topics?lang=zh").json()
+    assert {"key": "fees", "label": "手续费"} in topics
+    headers = bearer(client, people.customer)
+    sent = client.post(
+        "/api/v1/cases/feedback", json={"body": "到账太慢", "tags": ["speed"]}, headers=headers
+    )
+    assert sent.status_code == 201, sent.text
+    assert (sent.json()["status"], sent.json()["tags"]) == ("received", ["speed"])
+    refused = client.post(
+        "/api/v1/cases/feedback", json={"body": "x", "tags": ["lottery"]}, headers=headers
+    )
+    assert refused.status_code == 422
+    assert client.get("/api/v1/cases/feedback/counts", headers=headers).status_code == 403
+    counts = client.get("/api/v1/cases/feedback/counts", headers=bearer(client, people.agent))
+    assert {c["tag"]: c["count"] for c in counts.json()}["speed"] == 1

@@ -480,3 +480,22 @@ def test_the_demo_seeds_a_stolen_account_waiting_for_review_and_feedback(app, pe
         assert (review.request.matched_count, review.named_count, len(review.evidence)) == (2, 2, 2)
         assert review.freezes and review.freezes[0].rule == "reported_stolen"
         assert tags_of(db, case=found[2]) == ["fees"]
+
+
+def test_the_api_reports_a_stolen_account_and_reads_its_state(app, client, people):
+    headers = bearer(client, people.customer)
+    made = client.post("/api/v1/cases/recovery", json={"reason": "stolen"}, headers=headers)
+    assert made.status_code == 201, made.text
+    shown = made.json()
+    assert (shown["status"], shown["frozen_at_once"], shown["outcome"]) == ("verifying", True, None)
+    read = client.get(f"/api/v1/cases/recovery/{shown['case_id']}", headers=headers)
+    assert read.status_code == 200 and read.json()["number"] == shown["number"]
+    others = bearer(client, people.other_customer)
+    assert (
+        client.get(f"/api/v1/cases/recovery/{shown['case_id']}", headers=others).status_code == 404
+    )
+    bad = client.post("/api/v1/cases/recovery", json={"reason": "bored"}, headers=headers)
+    assert bad.status_code == 422
+    staff = bearer(client, people.agent)
+    refused = client.post("/api/v1/cases/recovery", json={"reason": "locked"}, headers=staff)
+    assert refused.status_code == 403
