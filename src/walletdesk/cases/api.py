@@ -226,6 +226,7 @@ def _summary(ctx: Context, case: Case) -> CaseSummary:
     return CaseSummary(
         id=case.id,
         number=case.number,
+        type=case.type,
         category=case.category,
         subject=subject_of(ctx._, case),
         status=case.status,

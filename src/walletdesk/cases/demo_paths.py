@@ -1,7 +1,8 @@
 """The demo's cases of each type at a different point of its clock: a complaint under
 investigation with little time left, one answered and waiting for the customer, and an appeal
-about a failed transaction just received. Opened through the ordinary services, then dated
-back. (Account recovery and feedback seeds are added here too, by their own paths.)
+about a failed transaction just received; an account reported stolen with its proof waiting
+for review, feedback answered and just received. Opened through the ordinary services, then
+dated back.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from walletdesk.cases import appeals, commitments, complaints
+from walletdesk.cases import appeals, commitments, complaints, feedback, recovery
 from walletdesk.cases import service as cases
 from walletdesk.cases.models import Case, CaseCommitment
 from walletdesk.cases.samples import DEMO_CUSTOMER
@@ -23,12 +24,17 @@ from walletdesk.wallet.transactions import WalletTransaction
 
 
 def seed_demo_paths(db: Session, *, settings: Settings) -> None:
-    """Idempotent: nothing happens once the demo customer has a complaint."""
+    """Idempotent: each path's cases are added once (the complaints once the demo customer
+    has one, feedback once they sent some, the recovery once its customer exists)."""
     customer = identity.find_by_login(db, DEMO_CUSTOMER)
-    if customer is None or _has(db, customer, "complaint"):
+    if customer is None:
         return
     agents = [u for u in identity.list_staff(db) if u.role == "agent" and u.is_active]
     agent = agents[0] if agents else None
+    recovery.seed_recovery_demo(db, settings=settings)
+    feedback.seed_feedback_demo(db, customer=customer, agent=agent, settings=settings)
+    if _has(db, customer, "complaint"):
+        return
     _complaint_under_investigation(db, customer=customer, agent=agent, settings=settings)
     _complaint_answered(db, customer=customer, agent=agent, settings=settings)
     _appeal_just_received(db, customer=customer, settings=settings)

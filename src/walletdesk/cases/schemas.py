@@ -61,6 +61,7 @@ class Customer(Person):
 class CaseSummary(BaseModel):
     id: int
     number: str
+    type: str = Field(description="The case type (see /api/v1/cases/types): its path of statuses")
     category: str
     subject: str
     status: str

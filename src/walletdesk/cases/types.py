@@ -238,6 +238,8 @@ CASE_TYPES: dict[str, CaseType] = {
                 ("verifying", "closed", "agent system"),
             ),
             active=frozenset({"received", "verifying", "under_review"}),
+            # The decision is carried out by its own form (cases.recovery.decide).
+            guarded=frozenset({"decided"}),
         ),
         CaseType(
             key="feedback",

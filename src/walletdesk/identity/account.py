@@ -255,6 +255,34 @@ def request_unlock_code(db: Session, *, settings: Settings, phone: str, ip: str,
     return phone
 
 
+def customer_of_phone(db: Session, *, phone: str) -> User | None:
+    """The customer whose registered phone this is (typed any usual way), if any."""
+    return _customer_by_phone(db, normalize_phone(phone))
+
+
+def request_recovery_code(db: Session, *, settings: Settings, phone: str, ip: str) -> str:
+    """Text an account-recovery code to a customer's registered phone; a decoy otherwise, so
+    the answer is the same whether or not the number is registered. Returns it normalised."""
+    phone = normalize_phone(phone)
+    user = _customer_by_phone(db, phone)
+    if user is None:
+        _decoy(db, settings=settings, phone=phone, purpose="recovery", ip=ip)
+    else:
+        _send_code(db, settings=settings, phone=phone, purpose="recovery", ip=ip, lang=user.lang)
+    return phone
+
+
+def confirm_recovery_code(db: Session, *, settings: Settings, phone: str, code: str) -> User:
+    """The customer the recovery code texted to `phone` proves to hold it; a wrong try is
+    counted (the caller commits it) and raises ValidationFailed(field="code")."""
+    phone = normalize_phone(phone)
+    otp.use_code(db, settings=settings, phone=phone, purpose="recovery", code=code)
+    user = _customer_by_phone(db, phone)
+    if user is None:  # only a decoy code existed, and nobody knows it
+        raise ValidationFailed("The code is wrong. Check the SMS and try again.", field="code")
+    return user
+
+
 @dataclass
 class Unlocked:
     user: User

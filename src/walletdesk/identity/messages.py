@@ -22,6 +22,7 @@ EVENT_LABELS = {
     "kyc_submitted": "Real-name verification submitted",
     "unlocked_by_staff": "Account unlocked by our support team",
     "reset_code_sent_by_staff": "Password reset code sent by our support team",
+    "secured_by_staff": "Password and sessions reset by our support team after a theft",
 }
 
 ALERT_LABELS = {
@@ -120,6 +121,10 @@ SMS_TEXTS = {
     "unlocked_by_staff": (
         "[{brand}] Our support team unlocked your account at {time}. If you did not ask for "
         "this, lock your account in Security settings or contact us."
+    ),
+    "secured_by_staff": (
+        "[{brand}] As your account was reported stolen, our support team reset its password "
+        "and signed out every device at {time}. Choose a new password with Forgot password."
     ),
 }
 

@@ -18,7 +18,7 @@ from walletdesk.db import utcnow
 from walletdesk.errors import RateLimited, ValidationFailed
 from walletdesk.identity.models import SmsCode
 
-PURPOSES = ("register", "reset", "unlock", "phone", "step_up")
+PURPOSES = ("register", "reset", "unlock", "phone", "step_up", "recovery")
 CODE_TTL = timedelta(minutes=10)
 MAX_TRIES = 5
 RESEND_AFTER = timedelta(seconds=60)

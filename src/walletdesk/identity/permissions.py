@@ -21,6 +21,8 @@ PERMISSIONS: dict[str, str] = {
     "withdrawal.cancel": "agent",
     "password_reset.send": "agent",
     "conversation.work": "agent",  # answer, assign, transfer and close conversations
+    "recovery.review": "agent",  # see a recovery's ID document and selfie, decide it
+    "account.secure": "agent",  # reset the password and sessions of a stolen account
     "jobs.retry": "admin",  # give a failed background job (an SMS, an alert) fresh tries
 }
 

@@ -16,6 +16,8 @@ MODEL_MODULES = (
     "walletdesk.helpcenter.models",
     "walletdesk.cases.models",
     "walletdesk.conversations.models",
+    "walletdesk.cases.recovery_models",
+    "walletdesk.cases.feedback_models",
     "walletdesk.audit.models",
     "walletdesk.wallet.models",
     "walletdesk.wallet.transactions",

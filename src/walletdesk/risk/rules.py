@@ -34,8 +34,13 @@ REASONS = {
     "velocity": N_("Many payments left your account in a short time."),
     "new_account_large_withdrawal": N_("A large withdrawal from a newly opened account."),
 }
-# Freezes made by the system for what no rule decides: money the customer owes.
+# Freezes made by the system for what no rule decides: money the customer owes, an account its
+# owner reported stolen.
 SYSTEM_REASONS = {
+    "reported_stolen": N_(
+        "You reported your account stolen, so money cannot leave it until we have checked "
+        "that it is yours."
+    ),
     "chargeback_owed": N_(
         "A deposit was taken back by the payer's bank after the money had been used; the "
         "amount owed has to be settled first."
@@ -50,6 +55,7 @@ LABELS = {
     "new_account_large_withdrawal": N_("Large withdrawal from a new account"),
     "staff": N_("Frozen by staff"),
     "chargeback_owed": N_("Money owed after a chargeback"),
+    "reported_stolen": N_("Reported stolen by the customer"),
 }
 ACTION_LABELS = {
     "alert": N_("Alert"),
