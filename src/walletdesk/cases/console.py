@@ -15,8 +15,10 @@ from walletdesk.cases.attachments import ALLOWED, Upload
 from walletdesk.cases.categories import CATEGORIES
 from walletdesk.cases.models import Case
 from walletdesk.cases.panel import PanelDisplay, customer_panel
-from walletdesk.cases.queries import ASSIGNEE_FILTERS
+from walletdesk.cases.queries import ASSIGNEE_FILTERS, DUE_FILTERS, SORTS
+from walletdesk.cases.sla import timeleft
 from walletdesk.cases.webforms import display_for, field_errors, read_form
+from walletdesk.db import utcnow
 from walletdesk.errors import DomainError
 from walletdesk.i18n import N_
 from walletdesk.identity import service as identity
@@ -37,6 +39,8 @@ def inbox(
     assignee: str = "anyone",
     q: str = "",
     page: int = Query(1, ge=1),
+    sort: str = "updated",
+    due: str = "",
 ) -> Response:
     user = ctx.require("agent")
     filters = service.CaseFilter(
@@ -46,11 +50,16 @@ def inbox(
         assignee=assignee if assignee in ASSIGNEE_FILTERS else "anyone",
         q=q[:100],
         page=max(1, page),
+        sort=sort if sort in SORTS else "updated",
+        due=due if due in DUE_FILTERS else "",
     )
+    now = utcnow()
     return ctx.render(
         "cases/console_inbox.html",
         found=service.list_cases(ctx.db, user=user, filters=filters),
         filters=filters,
+        breached=timeleft.breached_count(ctx.db, now=now),
+        time_left=lambda found: timeleft.time_left(found, now),
         statuses=types.ALL_STATES,
         priorities=states.PRIORITIES,
         categories=CATEGORIES,
