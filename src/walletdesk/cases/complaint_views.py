@@ -99,7 +99,6 @@ def _page_values(ctx: Ctx) -> dict[str, object]:
 
 extend_page("cases/portal_case.html", _page_values)
 extend_page("cases/console_case.html", _page_values)
-extend_page("cases/portal_home.html", _page_values)
 
 
 # --- the customer -------------------------------------------------------------------------
