@@ -8,10 +8,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi.responses import FileResponse
 from sqlalchemy.orm import selectinload
 
-from walletdesk.conversations import queue, service
+from walletdesk.conversations import attachments, queue, service
 from walletdesk.conversations.models import Conversation
 from walletdesk.conversations.schemas import (
     AssignIn,
@@ -34,6 +35,7 @@ from walletdesk.identity import service as identity
 from walletdesk.identity.models import User
 from walletdesk.identity.permissions import require_permission
 from walletdesk.ratelimit import enforce
+from walletdesk.uploads import Upload
 from walletdesk.web.deps import Context, Ctx, Id
 
 router = APIRouter(prefix="/api/v1/conversations", tags=["conversations"])
@@ -192,6 +194,39 @@ def post_message(conversation_id: Id, body: MessageCreate, ctx: Context) -> Mess
             author_id=ctx.user.id if ctx.user else None,
         )
     return message_out(message)
+
+
+@router.post("/{conversation_id}/attachments", response_model=MessageOut, status_code=201)
+def send_file(
+    conversation_id: Id,
+    ctx: Context,
+    file: UploadFile = File(...),
+    text: str = Form("", max_length=4000),
+) -> MessageOut:
+    """A screenshot or PDF (multipart: `file`, optional caption `text`), checked by its
+    content like case files, as a message of whoever sends it."""
+    reader = reader_of(ctx)
+    conversation = _conversation(ctx, conversation_id)
+    limiter = ctx.request.app.state.limiter
+    enforce(limiter, settings=ctx.settings, name="chat", key=sender_key(reader, conversation))
+    service.author_of(reader, conversation)  # staff need conversation.work
+    upload = Upload(file.filename or "", file.file.read(ctx.settings.upload_max_bytes + 1))
+    message = attachments.send_file(
+        ctx.db,
+        conversation=conversation,
+        sender=ctx.user,
+        upload=upload,
+        text=text,
+        settings=ctx.settings,
+    )
+    return message_out(message)
+
+
+@router.get("/{conversation_id}/attachments/{attachment_id}", response_class=FileResponse)
+def download_file(conversation_id: Id, attachment_id: Id, ctx: Context) -> FileResponse:
+    conversation = _conversation(ctx, conversation_id)
+    row = attachments.readable_file(ctx.db, conversation=conversation, attachment_id=attachment_id)
+    return attachments.file_response(row, uploads_dir=ctx.settings.uploads_dir)
 
 
 def sender_key(reader: service.Reader, conversation: Conversation) -> str:
