@@ -15,6 +15,7 @@ import json
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -93,6 +94,65 @@ def origin_allowed(origin: str | None, host: str | None, settings: Settings) -> 
     if origin.rstrip("/") in allowed:
         return True
     return bool(host) and urlsplit(origin).netloc == host
+
+
+@router.websocket("/inbox/ws")
+async def inbox_socket(websocket: WebSocket) -> None:
+    """Agents' console: a frame {"type": "inbox", "conversation_id", "state", "assignee_id",
+    "last_seq", "unread"} whenever a conversation gets a message or changes hands."""
+    settings = _settings(websocket)
+    lang = normalize_lang(websocket.query_params.get("lang")) or settings.default_lang
+    await websocket.accept()
+    if not origin_allowed(websocket.headers.get("origin"), websocket.headers.get("host"), settings):
+        await websocket.close(code=4403, reason=gettext(lang, FOREIGN_ORIGIN))
+        return
+
+    def who(db: Session) -> bool:
+        user, _via_token = current_user(websocket, db)  # type: ignore[arg-type]
+        return service.Reader(user=user).is_agent
+
+    try:
+        allowed = await _in_thread(websocket, who)
+    except DomainError:
+        allowed = False
+    if not allowed:
+        await websocket.close(code=4403, reason=gettext(lang, "You are not allowed to do this."))
+        return
+    hub: realtime.MemoryHub = websocket.app.state.chat_hub
+    async with hub.subscribe(realtime.INBOX) as subscription, anyio.create_task_group() as tasks:
+        tasks.start_soon(_inbox_push, websocket, subscription, tasks.cancel_scope)
+        with contextlib.suppress(WebSocketDisconnect, RuntimeError, KeyError):
+            while True:
+                await websocket.receive_text()  # nothing to say yet: keeps the line open
+        tasks.cancel_scope.cancel()
+
+
+async def _inbox_push(
+    websocket: WebSocket, subscription: realtime.Subscription, scope: Any
+) -> None:
+    def row(db: Session, *, conversation_id: int) -> dict[str, Any] | None:
+        found = db.get(Conversation, conversation_id)
+        if found is None:
+            return None
+        return {
+            "type": "inbox",
+            "conversation_id": found.id,
+            "state": found.state,
+            "assignee_id": found.assignee_id,
+            "last_seq": found.last_seq,
+            "unread": max(0, found.last_seq - found.agent_last_read_seq),
+        }
+
+    with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+        while True:
+            notice = await subscription.queue.get()
+            conversation_id = notice.get("conversation_id")
+            if notice.get("type") not in ("wake", "state") or not isinstance(conversation_id, int):
+                continue
+            frame = await _in_thread(websocket, partial(row, conversation_id=conversation_id))
+            if frame is not None:
+                await websocket.send_text(json.dumps(frame))
+    scope.cancel()
 
 
 @router.websocket("/{conversation_id}/ws")
