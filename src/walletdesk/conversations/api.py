@@ -39,6 +39,7 @@ from walletdesk.uploads import Upload
 from walletdesk.web.deps import Context, Ctx, Id
 
 router = APIRouter(prefix="/api/v1/conversations", tags=["conversations"])
+MAX_SEQ = 2**31 - 1
 TOKEN_HEADER = "x-conversation-token"  # noqa: S105 (a header name)
 
 
@@ -67,8 +68,12 @@ def list_conversations(
     state: Literal["", "active", "assistant", "queued", "assigned", "closed"] = "active",
     channel: str = Query("", max_length=16),
     lang: Literal["", "zh", "en"] = "",
-    assignee: str = Query("anyone", max_length=16, description="anyone | me | unassigned | <id>"),
-    waiting_minutes: int = Query(0, ge=0, description="Queued at least this long"),
+    assignee: str = Query(
+        "anyone",
+        pattern=r"^(anyone|me|unassigned|\d{1,9})$",
+        description="anyone | me | unassigned | <id>",
+    ),
+    waiting_minutes: int = Query(0, ge=0, le=10**6, description="Queued at least this long"),
     limit: int = Query(50, ge=1, le=200),
 ) -> list[ConversationSummary]:
     """Agents: the inbox, with unread counts (customer messages after the agents' last read)."""
@@ -145,7 +150,7 @@ def set_presence(body: PresenceIn, ctx: Context) -> PresenceOut:
 def get_conversation(
     conversation_id: Id,
     ctx: Context,
-    after: int = Query(0, ge=0, description="Only messages after this sequence number"),
+    after: int = Query(0, ge=0, le=MAX_SEQ, description="Only messages after this sequence number"),
 ) -> ConversationOut:
     conversation = _conversation(ctx, conversation_id)
     return conversation_out(ctx, conversation, after=after)

@@ -159,6 +159,7 @@ async def _inbox_push(
 async def conversation_socket(
     websocket: WebSocket, conversation_id: int, after: int = 0, token: str = ""
 ) -> None:
+    after = max(0, min(after, 2**31 - 1))
     """Pushes message objects (with "type": "message") after `after`, and frames of typing,
     read receipts, queue places, state changes and (for agents) who else is viewing. Takes
     {"type": "message", "text"}, {"type": "typing"}, {"type": "read", "seq"}."""
@@ -203,6 +204,8 @@ def _open_peer(
     after: int,
     lang: str,
 ) -> Peer:
+    if not 1 <= conversation_id <= 2**31 - 1:
+        raise NotFound("This conversation does not exist.", code="conversation_not_found")
     user, _via_token = current_user(websocket, db)  # type: ignore[arg-type]
     reader = service.Reader(user=user, visitor_token=visitor)
     conversation = service.get_conversation(db, reader=reader, conversation_id=conversation_id)
@@ -427,7 +430,7 @@ def _fresh_reader(db: Session, peer: Peer) -> service.Reader:
 def conversation_events(
     conversation_id: Id,
     ctx: Context,
-    after: int = Query(0, ge=0),
+    after: int = Query(0, ge=0, le=2**31 - 1),
     wait: float = Query(55.0, ge=0, le=300, description="Seconds to keep the stream open"),
     last_event_id: str | None = Header(None),
 ) -> StreamingResponse:
@@ -439,7 +442,8 @@ def conversation_events(
         user=ctx.user, visitor_token=ctx.request.headers.get("x-conversation-token")
     )
     service.get_conversation(ctx.db, reader=reader, conversation_id=conversation_id)
-    start = int(last_event_id) if last_event_id and last_event_id.isdigit() else after
+    named = last_event_id or ""
+    start = min(int(named), 2**31 - 1) if named.isascii() and named.isdigit() else after
     app = ctx.request.app
     return StreamingResponse(
         _events(app, conversation_id, start, wait),
