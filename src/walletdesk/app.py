@@ -58,8 +58,10 @@ ROUTER_MODULES = (
     "walletdesk.helpcenter.views",
     "walletdesk.conversations.api",
     "walletdesk.conversations.streams",
+    "walletdesk.cases.complaint_api",
     "walletdesk.cases.api",
     "walletdesk.cases.views",
+    "walletdesk.cases.complaint_views",
     "walletdesk.admin.views",
     "walletdesk.safety.api",
     "walletdesk.wallet.api",
@@ -76,6 +78,7 @@ SUBSCRIBER_MODULES = (
     "walletdesk.cases.subscribers",
     "walletdesk.risk.subscribers",
     "walletdesk.conversations.realtime",
+    "walletdesk.assistant.subscribers",
 )
 
 # Modules that register approval kinds (approvals.register_kind) as they are imported: the

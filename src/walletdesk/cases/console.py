@@ -10,13 +10,15 @@ from collections.abc import Callable, Collection
 from fastapi import APIRouter, Query
 from fastapi.responses import RedirectResponse, Response
 
-from walletdesk.cases import service, states
+from walletdesk.cases import service, states, types
 from walletdesk.cases.attachments import ALLOWED, Upload
 from walletdesk.cases.categories import CATEGORIES
 from walletdesk.cases.models import Case
 from walletdesk.cases.panel import PanelDisplay, customer_panel
-from walletdesk.cases.queries import ASSIGNEE_FILTERS
+from walletdesk.cases.queries import ASSIGNEE_FILTERS, DUE_FILTERS, SORTS
+from walletdesk.cases.sla import timeleft
 from walletdesk.cases.webforms import display_for, field_errors, read_form
+from walletdesk.db import utcnow
 from walletdesk.errors import DomainError
 from walletdesk.i18n import N_
 from walletdesk.identity import service as identity
@@ -37,6 +39,8 @@ def inbox(
     assignee: str = "anyone",
     q: str = "",
     page: int = Query(1, ge=1),
+    sort: str = "updated",
+    due: str = "",
 ) -> Response:
     user = ctx.require("agent")
     filters = service.CaseFilter(
@@ -46,12 +50,17 @@ def inbox(
         assignee=assignee if assignee in ASSIGNEE_FILTERS else "anyone",
         q=q[:100],
         page=max(1, page),
+        sort=sort if sort in SORTS else "updated",
+        due=due if due in DUE_FILTERS else "",
     )
+    now = utcnow()
     return ctx.render(
         "cases/console_inbox.html",
         found=service.list_cases(ctx.db, user=user, filters=filters),
         filters=filters,
-        statuses=states.STATUSES,
+        breached=timeleft.breached_count(ctx.db, now=now),
+        time_left=lambda found: timeleft.time_left(found, now),
+        statuses=types.ALL_STATES,
         priorities=states.PRIORITIES,
         categories=CATEGORIES,
         assignee_filters=ASSIGNEE_FILTERS,
@@ -69,6 +78,10 @@ DONE = {
     "unlock": N_("Account unlocked."),
     "reset_code": N_("Reset code sent."),
     "withdrawal": N_("Done: the withdrawal's new state is shown below."),
+    "holding": N_("Holding reply sent: the new date is shown above."),
+    "final": N_("Final response sent."),
+    "review": N_("Review started."),
+    "decision": N_("Decision sent to the customer."),
 }
 SENT_FOR_APPROVAL = N_(
     "Sent for approval: a second member of staff decides. It is listed below as waiting."
@@ -105,7 +118,7 @@ def case_page(
         files=service.case_files(ctx.db, case=case, user=user),
         events=service.timeline(ctx.db, case=case),
         staff=[u for u in identity.list_staff(ctx.db) if u.is_active],
-        targets=states.allowed_targets(case.status),
+        targets=types.get_type(case.type).plain_targets(case.status, types.actor_of(user.role)),
         priorities=states.PRIORITIES,
         accept=",".join(ALLOWED),
         show=display_for(ctx),
