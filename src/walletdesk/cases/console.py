@@ -6,11 +6,12 @@ priority and assignee. The customer panel's actions live in `console_actions`.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
+from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from fastapi.responses import RedirectResponse, Response
 
-from walletdesk.cases import service, states
+from walletdesk.cases import queue, service, states
 from walletdesk.cases.attachments import ALLOWED, Upload
 from walletdesk.cases.categories import CATEGORIES
 from walletdesk.cases.models import Case
@@ -29,34 +30,45 @@ Action = Callable[[Case, User, dict[str, str], list[Upload]], None]
 
 
 @router.get("/console")
-def inbox(
-    ctx: Context,
-    status: str = "active",
-    category: str = "",
-    priority: str = "",
-    assignee: str = "anyone",
-    q: str = "",
-    page: int = Query(1, ge=1),
-) -> Response:
-    user = ctx.require("agent")
-    filters = service.CaseFilter(
-        status=status,
-        category=category,
-        priority=priority,
-        assignee=assignee if assignee in ASSIGNEE_FILTERS else "anyone",
-        q=q[:100],
-        page=max(1, page),
-    )
-    return ctx.render(
+def inbox(ctx: Context) -> Response:
+    """The workspace with no item open: the queue takes the whole width, as a table. Its
+    filters are remembered for the queue beside the items opened from it."""
+    ctx.require("agent")
+    work = queue.load(ctx, queue.filters_from(ctx.request.query_params))
+    response = ctx.render(
         "cases/console_inbox.html",
-        found=service.list_cases(ctx.db, user=user, filters=filters),
-        filters=filters,
-        statuses=states.STATUSES,
-        priorities=states.PRIORITIES,
-        categories=CATEGORIES,
-        assignee_filters=ASSIGNEE_FILTERS,
+        found=work.found,
+        filters=work.filters,
+        queue=work,
+        **_choices(),
         show=display_for(ctx),
     )
+    queue.remember(response, work)
+    return response
+
+
+@router.get("/console/queue")
+def queue_fragment(ctx: Context, current: int = 0) -> Response:
+    """The queue beside an open item, alone: the workspace's script refreshes it in place."""
+    ctx.require("agent")
+    response = ctx.render(
+        "cases/_queue.html",
+        queue=queue.load(ctx, queue.remembered(ctx)),
+        current=current,
+        **_choices(),
+        show=display_for(ctx),
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _choices() -> dict[str, Any]:
+    return {
+        "statuses": states.STATUSES,
+        "priorities": states.PRIORITIES,
+        "categories": CATEGORIES,
+        "assignee_filters": ASSIGNEE_FILTERS,
+    }
 
 
 # What the page says next to a form after it worked (the redirect names the form and its anchor).
@@ -106,7 +118,12 @@ def case_page(
         events=service.timeline(ctx.db, case=case),
         staff=[u for u in identity.list_staff(ctx.db) if u.is_active],
         targets=states.allowed_targets(case.status),
-        priorities=states.PRIORITIES,
+        after_reply=states.allowed_targets(states.after_staff_reply(case.status))
+        if case.status != "closed"
+        else [],
+        queue=queue.load(ctx, queue.remembered(ctx)),
+        current=case.id,
+        **_choices(),
         accept=",".join(ALLOWED),
         show=display_for(ctx),
         errors=errors or {},
@@ -150,6 +167,10 @@ def reply(case_id: Id, ctx: Context) -> Response:
             settings=ctx.settings,
             ip=ctx.ip,
         )
+        # "Send and set …": the reply and the new status are one change, or neither.
+        then = values.get("then_status", "")
+        if then:
+            service.change_status(ctx.db, case=case, actor=actor, status=then, ip=ctx.ip)
 
     return act(ctx, case_id, "reply", action)
 
