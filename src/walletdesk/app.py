@@ -27,6 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from walletdesk import __version__, jobs, money
 from walletdesk.config import Settings
+from walletdesk.conversations import realtime
 from walletdesk.db import (
     make_engine,
     make_probe_engine,
@@ -55,6 +56,8 @@ ROUTER_MODULES = (
     "walletdesk.identity.views",
     "walletdesk.helpcenter.api",
     "walletdesk.helpcenter.views",
+    "walletdesk.conversations.api",
+    "walletdesk.conversations.streams",
     "walletdesk.cases.api",
     "walletdesk.cases.views",
     "walletdesk.admin.views",
@@ -72,6 +75,7 @@ ROUTER_MODULES = (
 SUBSCRIBER_MODULES = (
     "walletdesk.cases.subscribers",
     "walletdesk.risk.subscribers",
+    "walletdesk.conversations.realtime",
 )
 
 # Modules that register approval kinds (approvals.register_kind) as they are imported: the
@@ -116,7 +120,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runner = jobs.start_inline(factory=factory, settings=settings)
         await anyio.to_thread.run_sync(_start_search_model, settings, factory)
+        await app.state.chat_hub.start()
         yield
+        await app.state.chat_hub.stop()
 
         def shut_down() -> None:  # waits for the jobs thread and closes connections
             if runner is not None:
@@ -140,6 +146,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessionmaker = factory
     app.state.db_slots = anyio.CapacityLimiter(request_slots(engine))
     app.state.limiter = make_limiter(settings)
+    app.state.chat_hub = realtime.make_hub(settings)
     app.state.templates = _templates(settings)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     apidocs.mount_assets(app)

@@ -96,6 +96,16 @@ class Settings(BaseSettings):
     # PostgreSQL: a procrastinate worker whose heartbeat is older than this is dead, and the
     # job it was running is given to another worker.
     jobs_stalled_seconds: float = 30.0
+    # When people answer chats: "<time zone> HH:MM-HH:MM", every day. Outside them a chat that
+    # asks for a person becomes a case and the customer is told when someone will answer.
+    support_hours: str = "Asia/Shanghai 09:00-21:00"
+    # Pages of other sites that may embed the chat widget (origins, comma-separated): their
+    # WebSocket connections are accepted beside the service's own host.
+    widget_origins: str = ""
+    # Chat limits: the longest message, and messages per minute per connection and per
+    # customer (or visitor).
+    chat_max_chars: int = 4000
+    rate_limit_chat_per_minute: int = 30
 
     @property
     def db_url(self) -> str:

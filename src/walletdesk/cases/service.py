@@ -161,9 +161,12 @@ def open_review_case(
     title: Line | None = None,
     lines: Sequence[Line] = (),
     ip: str = "",
+    channel: str = "risk",
+    priority: str = "high",
 ) -> Case:
-    """A case opened by the system (risk control) for staff to review, not by the customer:
-    so none of the category's required fields are asked for. High priority, channel "risk";
+    """A case opened by the system (risk control, a chat that needs follow-up) for staff to
+    review, not by the customer: so none of the category's required fields are asked for.
+    High priority, channel "risk" unless told otherwise;
     the timeline says "System" opened it and its description is shown as the system's.
     `subject` and `description` are kept in the customer's language (search finds them);
     `title` and `lines` (message ids and parameters) show them in each reader's language."""
@@ -174,8 +177,8 @@ def open_review_case(
     case = Case(
         customer=customer,
         category=kind.key,
-        priority="high",
-        channel="risk",
+        priority=priority,
+        channel=channel,
         subject=subject.strip()[:200],
         description=description.strip(),
         details={
@@ -188,7 +191,7 @@ def open_review_case(
     )
     db.add(case)
     db.flush()
-    data = {"category": kind.key, "channel": "risk"}
+    data = {"category": kind.key, "channel": channel}
     events.record(db, case=case, actor=None, type="open", data=data, ip=ip)
     db.flush()
     return case

@@ -19,10 +19,14 @@ from walletdesk.approvals import service as approvals
 from walletdesk.approvals import signals as approval_signals
 from walletdesk.cases import reviews
 from walletdesk.cases import service as cases
+from walletdesk.cases.categories import CATEGORIES
+from walletdesk.cases.lines import line
 from walletdesk.config import service_settings
+from walletdesk.conversations import service as conversations
+from walletdesk.conversations import signals as conversation_signals
 from walletdesk.events import Phase
 from walletdesk.events import subscribe as on
-from walletdesk.i18n import N_
+from walletdesk.i18n import N_, Translator
 from walletdesk.identity import service as identity
 from walletdesk.identity import signals as identity_signals
 from walletdesk.identity.models import User
@@ -276,7 +280,46 @@ def held_payment_decided(db: Session, event: risk_signals.HeldPaymentDecided) ->
     _line(db, event.case_id, actor_id=event.staff_id, text=text, params=params, ip=event.ip)
 
 
+# Why a chat asked for a person → the case category its follow-up is filed under.
+FOLLOW_UP_CATEGORIES = {
+    "fraud": "security",
+    "scam": "security",
+    "stolen": "security",
+    "security": "security",
+    "distress": "complaint",
+    "complaint": "complaint",
+}
+CHAT_FOLLOW_UP = N_("Chat follow-up: a person answers after support hours")
+CHAT_TRANSCRIPT = N_("The customer asked for a person outside support hours. Chat transcript:")
+
+
+def follow_up_needed(db: Session, event: conversation_signals.FollowUpNeeded) -> None:
+    """A chat no person could answer now becomes a case with its transcript (a visitor who
+    has not signed in has no account to open one for: their chat waits in the queue)."""
+    if event.customer_id is None:
+        return
+    collected = dict(event.collected)
+    category = collected.get("category", "")
+    if category not in CATEGORIES:
+        category = FOLLOW_UP_CATEGORIES.get(event.reason, "account")
+    text = conversations.transcript(db, conversation_id=event.conversation_id)
+    _ = Translator(event.lang)
+    case = cases.open_review_case(
+        db,
+        customer_id=event.customer_id,
+        category=category,
+        subject=_(CHAT_FOLLOW_UP),
+        description=f"{_(CHAT_TRANSCRIPT)}\n{text}",
+        details={"conversation_id": event.conversation_id, **collected},
+        title=line(CHAT_FOLLOW_UP),
+        channel="chat",
+        priority="normal",
+    )
+    conversations.link_case(db, conversation_id=event.conversation_id, case_id=case.id)
+
+
 HANDLERS: dict[type[Any], Callable[[Session, Any], None]] = {
+    conversation_signals.FollowUpNeeded: follow_up_needed,
     identity_signals.PersonalDataRevealed: personal_data_revealed,
     identity_signals.AccountUnlocked: account_unlocked,
     identity_signals.PasswordResetCodeSent: password_reset_code_sent,

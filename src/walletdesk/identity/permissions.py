@@ -20,6 +20,7 @@ PERMISSIONS: dict[str, str] = {
     "withdrawal.retry": "agent",
     "withdrawal.cancel": "agent",
     "password_reset.send": "agent",
+    "conversation.work": "agent",  # answer, assign, transfer and close conversations
     "jobs.retry": "admin",  # give a failed background job (an SMS, an alert) fresh tries
 }
 

@@ -15,6 +15,7 @@ MODEL_MODULES = (
     "walletdesk.identity.kyc_models",
     "walletdesk.helpcenter.models",
     "walletdesk.cases.models",
+    "walletdesk.conversations.models",
     "walletdesk.audit.models",
     "walletdesk.wallet.models",
     "walletdesk.wallet.transactions",

@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 from fastapi import Request
+from starlette.requests import HTTPConnection
 
 from walletdesk.errors import ValidationFailed
 
@@ -23,13 +24,16 @@ def _refuse(field: str) -> ValidationFailed:
     )
 
 
-async def refuse_nul(request: Request) -> None:
+async def refuse_nul(request: HTTPConnection) -> None:
+    """A NUL anywhere in the path, query or body is refused (WebSockets: path and query)."""
     for name, value in request.path_params.items():
         if NUL in str(value):
             raise _refuse(name)
     for name, value in request.query_params.multi_items():
         if NUL in name or NUL in value:
             raise _refuse(name.replace(NUL, "") or "query")
+    if not isinstance(request, Request):
+        return
     content_type = request.headers.get("content-type", "")
     if content_type.startswith("application/json"):
         try:
