@@ -34,7 +34,8 @@ def inbox(ctx: Context) -> Response:
     """The workspace with no item open: the queue takes the whole width, as a table. Its
     filters are remembered for the queue beside the items opened from it."""
     ctx.require("agent")
-    work = queue.load(ctx, queue.filters_from(ctx.request.query_params))
+    params = ctx.request.query_params
+    work = queue.load(ctx, (queue.filters_from(params), queue.chat_filter_from(params)))
     response = ctx.render(
         "cases/console_inbox.html",
         found=work.found,
@@ -48,13 +49,14 @@ def inbox(ctx: Context) -> Response:
 
 
 @router.get("/console/queue")
-def queue_fragment(ctx: Context, current: int = 0) -> Response:
+def queue_fragment(ctx: Context, current: int = 0, kind: str = "case") -> Response:
     """The queue beside an open item, alone: the workspace's script refreshes it in place."""
     ctx.require("agent")
     response = ctx.render(
         "cases/_queue.html",
         queue=queue.load(ctx, queue.remembered(ctx)),
         current=current,
+        current_kind="conversation" if kind == "conversation" else "case",
         **_choices(),
         show=display_for(ctx),
     )
@@ -68,6 +70,7 @@ def _choices() -> dict[str, Any]:
         "priorities": states.PRIORITIES,
         "categories": CATEGORIES,
         "assignee_filters": ASSIGNEE_FILTERS,
+        "chat_states": queue.CHAT_STATES,
     }
 
 
@@ -123,6 +126,7 @@ def case_page(
         else [],
         queue=queue.load(ctx, queue.remembered(ctx)),
         current=case.id,
+        current_kind="case",
         **_choices(),
         accept=",".join(ALLOWED),
         show=display_for(ctx),

@@ -1,23 +1,55 @@
-"""The workspace's queue: the cases an agent works through, with the inbox's filters and the
-unread counts. The filters an agent chose are kept in a cookie, so that the queue beside an
-open case is the one they were working through.
+"""The workspace's queue: the live conversations and the cases an agent works through, with
+the inbox's filters and the unread counts. The filters an agent chose are kept in a cookie, so
+that the queue beside an open item is the one they were working through.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from datetime import datetime
 from urllib.parse import parse_qsl, urlencode
 
 from fastapi.responses import Response
+from sqlalchemy.orm import selectinload
 
 from walletdesk.cases import service
 from walletdesk.cases.queries import ASSIGNEE_FILTERS
+from walletdesk.conversations import service as conversations
+from walletdesk.conversations.models import AgentPresence, Conversation
+from walletdesk.db import utcnow
+from walletdesk.i18n import N_
 from walletdesk.web.deps import Ctx
 
 QUEUE_COOKIE = "wd_queue"
+CHAT_FILTERS = ("active", "queued", "mine", "all", "none")  # which conversations show
+CHAT_LIMIT = 30
+# A conversation's state as agents read it.
+CHAT_STATES = {
+    "assistant": N_("With the assistant"),
+    "queued": N_("Waiting for a person"),
+    "assigned": N_("With an agent"),
+    "closed": N_("Ended"),
+}
 
 DEFAULT = service.CaseFilter(status="active")
+
+
+@dataclass(frozen=True)
+class ChatFilter:
+    show: str = "active"
+    lang: str = ""
+
+
+@dataclass(frozen=True)
+class ChatRow:
+    conversation: Conversation
+    unread: int
+    waiting_minutes: int | None
+
+    @property
+    def id(self) -> int:
+        return self.conversation.id
 
 
 @dataclass(frozen=True)
@@ -25,6 +57,18 @@ class Queue:
     filters: service.CaseFilter
     found: service.CasePage
     unread: dict[int, int]  # case id → customer messages since staff last wrote
+    chat: ChatFilter
+    chats: list[ChatRow]
+    assigned_to_me: int  # conversations of this agent: a new one is worth a sound
+    available: bool  # whether this agent takes conversations now
+
+    @property
+    def chat_unread(self) -> int:
+        return sum(row.unread for row in self.chats)
+
+    @property
+    def attention(self) -> int:
+        return sum(self.unread.values()) + self.chat_unread
 
     @property
     def ids(self) -> list[int]:
@@ -33,7 +77,7 @@ class Queue:
     @property
     def query(self) -> str:
         """The filters as a query string (only what differs from the default)."""
-        return urlencode(_as_params(self.filters))
+        return urlencode(_as_params(self.filters, self.chat))
 
 
 def filters_from(params: Mapping[str, str]) -> service.CaseFilter:
@@ -50,17 +94,72 @@ def filters_from(params: Mapping[str, str]) -> service.CaseFilter:
     )
 
 
-def remembered(ctx: Ctx) -> service.CaseFilter:
+def chat_filter_from(params: Mapping[str, str]) -> ChatFilter:
+    show = params.get("chat", "active")
+    lang = params.get("chat_lang", "")
+    return ChatFilter(
+        show=show if show in CHAT_FILTERS else "active", lang=lang if lang in ("zh", "en") else ""
+    )
+
+
+def remembered(ctx: Ctx) -> tuple[service.CaseFilter, ChatFilter]:
     """The filters of the agent's last look at the inbox (the default without one)."""
-    cookie = ctx.request.cookies.get(QUEUE_COOKIE, "")[:600]
-    return filters_from(dict(parse_qsl(cookie)))
+    cookie = dict(parse_qsl(ctx.request.cookies.get(QUEUE_COOKIE, "")[:600]))
+    return filters_from(cookie), chat_filter_from(cookie)
 
 
-def load(ctx: Ctx, filters: service.CaseFilter) -> Queue:
+def load(ctx: Ctx, filters: tuple[service.CaseFilter, ChatFilter]) -> Queue:
     user = ctx.require("agent")
-    found = service.list_cases(ctx.db, user=user, filters=filters)
+    cases, chat = filters
+    found = service.list_cases(ctx.db, user=user, filters=cases)
     unread = service.unanswered_counts(ctx.db, case_ids=[case.id for case in found.items])
-    return Queue(filters=filters, found=found, unread=unread)
+    chats, mine = _conversations(ctx, chat)
+    presence = ctx.db.get(AgentPresence, user.id)
+    return Queue(
+        filters=cases,
+        found=found,
+        unread=unread,
+        chat=chat,
+        chats=chats,
+        assigned_to_me=mine,
+        available=presence is not None and presence.status == "available",
+    )
+
+
+def _conversations(ctx: Ctx, chat: ChatFilter) -> tuple[list[ChatRow], int]:
+    """The conversations the filter shows, those waiting for a person first (longest wait
+    first), then the newest; and how many this agent holds."""
+    user = ctx.user
+    if chat.show == "none" or user is None or not user.is_staff:
+        return [], 0
+    reader = conversations.Reader(user=user)
+    if not reader.is_agent:
+        return [], 0
+    query = conversations.readable_conversations(reader).options(
+        selectinload(Conversation.customer), selectinload(Conversation.assignee)
+    )
+    if chat.show == "active":
+        query = query.where(Conversation.state != "closed")
+    elif chat.show == "queued":
+        query = query.where(Conversation.state == "queued")
+    elif chat.show == "mine":
+        query = query.where(Conversation.assignee_id == user.id, Conversation.state != "closed")
+    if chat.lang:
+        query = query.where(Conversation.lang == chat.lang)
+    rows: list[Conversation] = list(
+        ctx.db.scalars(query.order_by(Conversation.updated_at.desc()).limit(CHAT_LIMIT))
+    )
+    now = utcnow()
+    found = [ChatRow(c, max(0, c.last_seq - c.agent_last_read_seq), _waiting(c, now)) for c in rows]
+    found.sort(key=lambda row: (row.waiting_minutes is None, -(row.waiting_minutes or 0)))
+    mine = sum(1 for c in rows if c.assignee_id == user.id and c.state == "assigned")
+    return found, mine
+
+
+def _waiting(conversation: Conversation, now: datetime) -> int | None:
+    if conversation.state != "queued" or conversation.queued_at is None:
+        return None
+    return int((now - conversation.queued_at).total_seconds() // 60)
 
 
 def remember(response: Response, queue: Queue) -> None:
@@ -74,8 +173,10 @@ def remember(response: Response, queue: Queue) -> None:
     )
 
 
-def _as_params(filters: service.CaseFilter) -> dict[str, str]:
+def _as_params(filters: service.CaseFilter, chat: ChatFilter) -> dict[str, str]:
     values = {
+        "chat": chat.show,
+        "chat_lang": chat.lang,
         "status": filters.status,
         "category": filters.category,
         "priority": filters.priority,
@@ -83,5 +184,5 @@ def _as_params(filters: service.CaseFilter) -> dict[str, str]:
         "q": filters.q,
         "page": str(filters.page),
     }
-    defaults = {"status": "active", "assignee": "anyone", "page": "1"}
+    defaults = {"status": "active", "assignee": "anyone", "page": "1", "chat": "active"}
     return {k: v for k, v in values.items() if v and v != defaults.get(k)}

@@ -134,7 +134,11 @@
     const actions = {
       j: () => move(1),
       k: () => move(-1),
-      r: () => { if (composer) { showPane("item"); setMode("reply"); focusComposer(); } },
+      r: () => {
+        const chat = document.getElementById("chat-text");
+        if (chat) { showPane("item"); chat.focus(); return; }
+        if (composer) { showPane("item"); setMode("reply"); focusComposer(); }
+      },
       n: () => { if (composer) { showPane("item"); setMode("note"); focusComposer(); } },
       s: () => {
         const status = document.getElementById("status");
@@ -223,5 +227,17 @@
 
   window.walletdeskWorkspace = { refresh };
   window.setInterval(refresh, 15000);
+
+  // A conversation changed anywhere (a customer wrote, one was handed over or assigned): the
+  // queue refreshes at once, not at the next round.
+  let soon = null;
+  if ("EventSource" in window) {
+    const live = new EventSource("/console/live");
+    live.addEventListener("inbox", () => {
+      window.clearTimeout(soon);
+      soon = window.setTimeout(refresh, 300);
+    });
+    window.addEventListener("pagehide", () => live.close());
+  }
   document.addEventListener("visibilitychange", () => { if (!document.hidden) refresh(); });
 })();
