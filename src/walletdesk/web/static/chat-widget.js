@@ -89,7 +89,8 @@
       let data = null;
       try { data = await response.json(); } catch (e) { data = null; }
       if (!response.ok) {
-        const error = new Error((data && (data.message || data.detail)) || this.texts.failed);
+        const said = data && (data.error ? data.error.message : data.message || data.detail);
+        const error = new Error(typeof said === "string" ? said : this.texts.failed);
         error.status = response.status;
         throw error;
       }
@@ -351,14 +352,12 @@
       this.showError("");
       try {
         await this.ensureConversation();
-        if (this.socket && this.socket.readyState === WebSocket.OPEN) {
-          this.socket.send(JSON.stringify({ type: "message", text }));
-        } else {
-          const message = await this.call("POST", `/${this.stored.id}/messages`, { text });
-          this.add(message);
-          await this.catchUp();
-        }
+        // Sent by POST, which answers with the stored message (or why it was refused);
+        // what follows (an answer, a warning) comes over the live connection or the catch-up.
+        const message = await this.call("POST", `/${this.stored.id}/messages`, { text });
         this.input.value = "";
+        this.add(message);
+        if (!this.socket || this.socket.readyState !== WebSocket.OPEN) await this.catchUp();
       } catch (error) {
         this.showError(error.message);
       }
