@@ -41,6 +41,7 @@ test: lint typecheck unit
 
 eval: install
 	$(PY) bench/eval_search.py
+	$(PY) bench/eval_assistant.py --quiet
 
 bench: install
 	$(PY) bench/run.py

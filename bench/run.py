@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).parent
-BENCHMARKS = ("eval_search.py", "eval_redaction.py", "ledger_bench.py", "chat.py")
+BENCHMARKS = ("eval_search.py", "eval_redaction.py", "ledger_bench.py", "chat.py", "inbox_sla.py")
 
 
 def main() -> int:

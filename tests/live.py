@@ -40,7 +40,7 @@ def serving(settings: Settings) -> Iterator[str]:
             assert server.poll() is None, "the server exited"
             assert time.monotonic() < deadline, "the server did not start"
             try:
-                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                if httpx.get(url + "/healthz", timeout=10).status_code == 200:
                     break
             except httpx.HTTPError:
                 time.sleep(0.1)

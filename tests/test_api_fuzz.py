@@ -33,7 +33,9 @@ def _fuzz(app, sign_in: Callable[[], dict[str, str]]) -> list[str]:
     """Every operation of the API, each with a few generated requests and a fresh token (one
     of the operations signs out); what went wrong."""
     failures: list[str] = []
-    for result in schemathesis.openapi.from_asgi("/openapi.json", app).get_all_operations():
+    for result in schemathesis.openapi.from_asgi(
+        "/openapi.json", app, timeout=120
+    ).get_all_operations():
         operation = result.ok()
         headers = sign_in()
 

@@ -60,8 +60,10 @@ ROUTER_MODULES = (
     "walletdesk.conversations.api",
     "walletdesk.conversations.streams",
     "walletdesk.conversations.views",
+    "walletdesk.cases.complaint_api",
     "walletdesk.cases.api",
     "walletdesk.cases.views",
+    "walletdesk.cases.complaint_views",
     "walletdesk.admin.views",
     "walletdesk.safety.api",
     "walletdesk.wallet.api",
@@ -78,6 +80,7 @@ SUBSCRIBER_MODULES = (
     "walletdesk.cases.subscribers",
     "walletdesk.risk.subscribers",
     "walletdesk.conversations.realtime",
+    "walletdesk.assistant.subscribers",
 )
 
 # Modules that register approval kinds (approvals.register_kind) as they are imported: the

@@ -87,6 +87,9 @@ class Settings(BaseSettings):
     # Legal complaint deadlines and escalation bodies (walletdesk/cases/sla/rules.yaml); a file
     # here overrides its rules, jurisdictions and regions entry by entry.
     deadline_rules_path: Path | None = None
+    # SLA policies (walletdesk/cases/sla/policies.yaml: the team's business hours, holidays and
+    # response and resolution targets); a file here replaces the entries it names.
+    sla_policies_path: Path | None = None
     # Background jobs (periodic timers, and the retries of queued one-off jobs): "inline" runs
     # them in a thread of each web process (the demo); "off" when `walletdesk worker` processes
     # run them. Leases keep one runner per job at a time.

@@ -67,6 +67,7 @@ def ensure_demo_people(db: Session, *, settings: Settings) -> list[dict[str, str
 def seed_demo(db: Session, *, settings: Settings) -> list[dict[str, Any]]:
     logins = ensure_demo_people(db, settings=settings)
     from walletdesk.cases import service as cases
+    from walletdesk.cases.demo_paths import seed_demo_paths
     from walletdesk.helpcenter import service as helpcenter
     from walletdesk.wallet.samples import seed_demo_wallet
 
@@ -76,6 +77,7 @@ def seed_demo(db: Session, *, settings: Settings) -> list[dict[str, Any]]:
         seed_demo_wallet(db, customer=customer)
         _bind_demo_card(db, settings=settings, customer_id=customer.id)
     cases.seed_demo_cases(db, settings=settings)
+    seed_demo_paths(db, settings=settings)
     return list(logins)
 
 

@@ -43,6 +43,8 @@ JOB_MODULES = (
     "walletdesk.identity.jobs",
     "walletdesk.wallet.jobs",
     "walletdesk.payments.jobs",
+    "walletdesk.cases.jobs",
+    "walletdesk.cases.complaint_jobs",
 )
 POLL_SECONDS = 5.0
 DEFAULT_LEASE = timedelta(minutes=10)

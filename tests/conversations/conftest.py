@@ -16,8 +16,9 @@ ALWAYS_OPEN = "UTC 00:00-23:59"
 
 
 @pytest.fixture(autouse=True)
-def no_assistant() -> Iterator[None]:
-    """Remove the assistant's handlers of CustomerWrote for the test, restoring them after."""
+def no_assistant(app) -> Iterator[None]:
+    """Remove the assistant's handlers of CustomerWrote for the test, restoring them after
+    (once the app is built: building it registers every subscriber again)."""
     known = events._subscribers[CustomerWrote]
     kept = [s for s in known if s.name.startswith("walletdesk.assistant")]
     known[:] = [s for s in known if not s.name.startswith("walletdesk.assistant")]

@@ -11,13 +11,15 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import RedirectResponse, Response
 
-from walletdesk.cases import queue, service, states
+from walletdesk.cases import queue, service, states, types
 from walletdesk.cases.attachments import ALLOWED, Upload
 from walletdesk.cases.categories import CATEGORIES
 from walletdesk.cases.models import Case
 from walletdesk.cases.panel import PanelDisplay, customer_panel
 from walletdesk.cases.queries import ASSIGNEE_FILTERS
+from walletdesk.cases.sla import timeleft
 from walletdesk.cases.webforms import display_for, field_errors, read_form
+from walletdesk.db import utcnow
 from walletdesk.errors import DomainError
 from walletdesk.i18n import N_
 from walletdesk.identity import service as identity
@@ -36,11 +38,14 @@ def inbox(ctx: Context) -> Response:
     ctx.require("agent")
     params = ctx.request.query_params
     work = queue.load(ctx, (queue.filters_from(params), queue.chat_filter_from(params)))
+    now = utcnow()
     response = ctx.render(
         "cases/console_inbox.html",
         found=work.found,
         filters=work.filters,
         queue=work,
+        breached=timeleft.breached_count(ctx.db, now=now),
+        time_left=lambda found: timeleft.time_left(found, now),
         **_choices(),
         show=display_for(ctx),
     )
@@ -66,7 +71,7 @@ def queue_fragment(ctx: Context, current: int = 0, kind: str = "case") -> Respon
 
 def _choices() -> dict[str, Any]:
     return {
-        "statuses": states.STATUSES,
+        "statuses": types.ALL_STATES,
         "priorities": states.PRIORITIES,
         "categories": CATEGORIES,
         "assignee_filters": ASSIGNEE_FILTERS,
@@ -84,6 +89,10 @@ DONE = {
     "unlock": N_("Account unlocked."),
     "reset_code": N_("Reset code sent."),
     "withdrawal": N_("Done: the withdrawal's new state is shown below."),
+    "holding": N_("Holding reply sent: the new date is shown above."),
+    "final": N_("Final response sent."),
+    "review": N_("Review started."),
+    "decision": N_("Decision sent to the customer."),
 }
 SENT_FOR_APPROVAL = N_(
     "Sent for approval: a second member of staff decides. It is listed below as waiting."
@@ -110,6 +119,7 @@ def case_page(
     """The case page; `reveal` names personal data shown in full this once (already allowed
     and audited by the caller), and such a page is never cached."""
     user = ctx.require("agent")
+    kind, actor = types.get_type(case.type), types.actor_of(user.role)
     response = ctx.render(
         "cases/console_case.html",
         status_code=status_code,
@@ -120,10 +130,10 @@ def case_page(
         files=service.case_files(ctx.db, case=case, user=user),
         events=service.timeline(ctx.db, case=case),
         staff=[u for u in identity.list_staff(ctx.db) if u.is_active],
-        targets=states.allowed_targets(case.status),
-        after_reply=states.allowed_targets(states.after_staff_reply(case.status))
-        if case.status != "closed"
-        else [],
+        targets=kind.plain_targets(case.status, actor),
+        after_reply=[]
+        if case.status in kind.final
+        else kind.plain_targets(kind.after_reply(case.status, staff=True), actor),
         queue=queue.load(ctx, queue.remembered(ctx)),
         current=case.id,
         current_kind="case",

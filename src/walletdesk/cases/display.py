@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 from walletdesk.cases.categories import CATEGORIES, FIELDS
 from walletdesk.cases.lines import description_of, render_line, subject_of
 from walletdesk.cases.models import Case, CaseEvent, CaseMessage, author_kind
-from walletdesk.cases.states import CUSTOMER_STATUS_LABELS, PRIORITY_LABELS, STATUS_LABELS
+from walletdesk.cases.states import PRIORITY_LABELS
+from walletdesk.cases.types import CUSTOMER_STATE_LABELS, STATE_LABELS, get_type
 from walletdesk.i18n import Translator
 from walletdesk.identity.logins import mask_phone
 from walletdesk.money import Money
@@ -23,6 +24,7 @@ _EVENTS = {
     "priority": "{actor} changed the priority from {old} to {new}",
     "status": "{actor} changed the status from {old} to {new}",
     "assign": "{actor} assigned the case to {new}",
+    "type": "{actor} changed the case from {old} to {new}",
 }
 
 
@@ -44,8 +46,11 @@ class Display:
         return mask_phone(phone)
 
     def status(self, status: str) -> str:
-        labels = STATUS_LABELS if self.staff else CUSTOMER_STATUS_LABELS
+        labels = STATE_LABELS if self.staff else CUSTOMER_STATE_LABELS
         return self._(labels.get(status, status))
+
+    def case_type(self, key: str) -> str:
+        return self._(get_type(key).label)
 
     def priority(self, priority: str) -> str:
         return self._(PRIORITY_LABELS.get(priority, priority))
@@ -104,6 +109,8 @@ class Display:
         old, new = str(data.get("from") or ""), str(data.get("to") or "")
         if event.type == "status":
             old, new = self.status(old), self.status(new)
+        elif event.type == "type":
+            old, new = self.case_type(old), self.case_type(new)
         elif event.type == "priority":
             old, new = self.priority(old), self.priority(new)
         elif event.type == "assign":

@@ -1,5 +1,6 @@
-"""The case timeline as it is written: one typed event per change, with who and when, and an
-audit entry in the same transaction when a member of staff made the change.
+"""The case timeline as it is written: one typed event per change, with who and when, an
+audit entry in the same transaction when a member of staff made the change, and the SLA
+clocks kept in step with it.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from walletdesk.audit import service as audit
 from walletdesk.cases.models import Case, CaseEvent
+from walletdesk.cases.sla import tracking as sla
 from walletdesk.db import utcnow
 from walletdesk.identity.models import User
 
@@ -21,6 +23,7 @@ def record(
     now = utcnow()
     db.add(CaseEvent(case_id=case.id, actor=actor, type=type, data=data, at=now))
     case.updated_at = now
+    sla.follow(db, case=case, actor=actor, type=type, data=data, at=now)
     if actor is not None and actor.is_staff:
         audit.record(
             db,

@@ -29,6 +29,10 @@ class Case(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    # The case type (cases.types): its path of states and its clock. Older rows are inquiries.
+    type: Mapped[str] = mapped_column(
+        String(24), default="inquiry", server_default="inquiry", index=True
+    )
     category: Mapped[str] = mapped_column(String(32), index=True)
     status: Mapped[str] = mapped_column(String(24), default="new", index=True)
     priority: Mapped[str] = mapped_column(String(16), default="normal", index=True)
@@ -125,3 +129,24 @@ class CaseEvent(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     actor: Mapped[User | None] = relationship(lazy="raise_on_sql")
+
+
+class CaseCommitment(Base):
+    """The deadline we committed to for a complaint or an appeal: the jurisdiction's rule, when
+    the answer is due (moved by an extension with its reason), and what was sent when."""
+
+    __tablename__ = "case_commitments"
+
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True
+    )
+    rule: Mapped[str] = mapped_column(String(32))
+    jurisdiction: Mapped[str] = mapped_column(String(8))
+    lang: Mapped[str] = mapped_column(String(8))  # the language of the letters we send
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    extension: Mapped[str | None] = mapped_column(String(32))
+    extension_reason: Mapped[str | None] = mapped_column(Text)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -1,13 +1,17 @@
 """Reading cases: who may see which case (in the query itself), the inbox with its filters,
-search and pages, and a case's conversation, files and timeline with what they show loaded.
+search, pages and SLA time left, and a case's conversation, files and timeline with what they
+show loaded.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Select, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, false, func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from walletdesk.cases.models import (
@@ -17,12 +21,16 @@ from walletdesk.cases.models import (
     CaseMessage,
     parse_case_number,
 )
-from walletdesk.cases.states import ACTIVE_STATUSES
+from walletdesk.cases.sla.timeleft import DUE_SOON, NextDue, next_due, next_due_of
+from walletdesk.cases.types import ACTIVE_STATES
+from walletdesk.db import utcnow
 from walletdesk.errors import NotFound
 from walletdesk.identity.models import User
 
 PER_PAGE = 20
 ASSIGNEE_FILTERS = ("anyone", "me", "unassigned")
+SORTS = ("updated", "due")  # last update first | time left: due soonest first
+DUE_FILTERS = ("", "breached", "soon")  # any | past due | due within DUE_SOON
 _PHONE_PUNCTUATION = re.compile(r"[\s\-+()]")
 
 
@@ -57,6 +65,8 @@ class CaseFilter:
     q: str = ""
     page: int = 1
     per_page: int = PER_PAGE
+    sort: str = "updated"  # one of SORTS
+    due: str = ""  # one of DUE_FILTERS
 
 
 @dataclass(frozen=True)
@@ -65,6 +75,8 @@ class CasePage:
     total: int
     page: int
     per_page: int
+    # Per case of the page with open SLA clocks: the earliest due, and whether one is paused.
+    clocks: Mapping[int, NextDue] = field(default_factory=dict)
 
     @property
     def pages(self) -> int:
@@ -72,19 +84,42 @@ class CasePage:
 
 
 def list_cases(db: Session, *, user: User, filters: CaseFilter) -> CasePage:
-    """One page of the cases `user` may read, newest update first; customer and assignee are
-    loaded in the same query."""
+    """One page of the cases `user` may read, newest update first or (sort "due") the one
+    whose SLA clock is due soonest first, cases with no running clock last; customer and
+    assignee are loaded in the same query, the page's clocks in one more."""
     query = _filtered(readable_cases(db, user=user), user=user, filters=filters)
+    order: list[ColumnElement[Any]] = [Case.updated_at.desc(), Case.id.desc()]
+    if filters.sort == "due" or filters.due:
+        query, due_at = _with_next_due(query, filters.due, now=utcnow())
+        if filters.sort == "due":
+            order = [due_at.asc().nulls_last(), Case.id.asc()]
     total = db.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     last = max(1, -(-total // filters.per_page))
     page = min(max(1, filters.page), last)  # past the end: the last page
-    rows = db.scalars(
-        query.options(joinedload(Case.customer), joinedload(Case.assignee))
-        .order_by(Case.updated_at.desc(), Case.id.desc())
-        .offset((page - 1) * filters.per_page)
-        .limit(filters.per_page)
+    rows = list(
+        db.scalars(
+            query.options(joinedload(Case.customer), joinedload(Case.assignee))
+            .order_by(*order)
+            .offset((page - 1) * filters.per_page)
+            .limit(filters.per_page)
+        )
     )
-    return CasePage(list(rows), total, page, filters.per_page)
+    clocks = next_due_of(db, case_ids=[case.id for case in rows])
+    return CasePage(rows, total, page, filters.per_page, clocks)
+
+
+def _with_next_due(
+    query: Select[Case], due: str, *, now: datetime
+) -> tuple[Select[Case], ColumnElement[datetime]]:
+    """The query joined to each case's earliest running SLA clock, filtered by time left."""
+    found = next_due()
+    query = query.outerjoin(found, found.c.case_id == Case.id)
+    due_at: ColumnElement[datetime] = found.c.due_at
+    if due == "breached":
+        query = query.where(due_at <= now)
+    elif due == "soon":
+        query = query.where(due_at > now, due_at <= now + DUE_SOON)
+    return query, due_at
 
 
 def unanswered_counts(db: Session, *, case_ids: list[int]) -> dict[int, int]:
@@ -115,7 +150,7 @@ def unanswered_counts(db: Session, *, case_ids: list[int]) -> dict[int, int]:
 
 def _filtered(query: Select[Case], *, user: User, filters: CaseFilter) -> Select[Case]:
     if filters.status == "active":
-        query = query.where(Case.status.in_(ACTIVE_STATUSES))
+        query = query.where(Case.status.in_(ACTIVE_STATES))
     elif filters.status and filters.status != "all":
         query = query.where(Case.status == filters.status)
     if filters.category:

@@ -14,7 +14,7 @@ from fastapi.responses import Response
 from sqlalchemy.orm import selectinload
 
 from walletdesk.cases import service
-from walletdesk.cases.queries import ASSIGNEE_FILTERS
+from walletdesk.cases.queries import ASSIGNEE_FILTERS, DUE_FILTERS, SORTS
 from walletdesk.conversations import service as conversations
 from walletdesk.conversations.models import AgentPresence, Conversation
 from walletdesk.db import utcnow
@@ -91,6 +91,8 @@ def filters_from(params: Mapping[str, str]) -> service.CaseFilter:
         assignee=assignee if assignee in ASSIGNEE_FILTERS else "anyone",
         q=params.get("q", "")[:100],
         page=min(int(page), 10**9) if page.isdigit() and int(page) > 0 else 1,
+        sort=sort if (sort := params.get("sort", "updated")) in SORTS else "updated",
+        due=due if (due := params.get("due", "")) in DUE_FILTERS else "",
     )
 
 
@@ -183,6 +185,14 @@ def _as_params(filters: service.CaseFilter, chat: ChatFilter) -> dict[str, str]:
         "assignee": filters.assignee,
         "q": filters.q,
         "page": str(filters.page),
+        "sort": filters.sort,
+        "due": filters.due,
     }
-    defaults = {"status": "active", "assignee": "anyone", "page": "1", "chat": "active"}
+    defaults = {
+        "status": "active",
+        "assignee": "anyone",
+        "page": "1",
+        "chat": "active",
+        "sort": "updated",
+    }
     return {k: v for k, v in values.items() if v and v != defaults.get(k)}

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from walletdesk.cases import events, states
+from walletdesk.cases import events, states, types
 from walletdesk.cases.attachments import Upload, add_attachment, check_files
 from walletdesk.cases.categories import Category, get_category
 from walletdesk.cases.lines import LINES_KEY, TITLE_KEY, Line, render_line
@@ -74,14 +74,17 @@ def open_case(
     settings: Settings,
     channel: str = "portal",
     force: bool = False,
+    case_type: str = types.DEFAULT_TYPE,
     ip: str = "",
 ) -> Case:
     """A new case of `customer`, with its files; nothing is written unless all of it is valid.
+    It starts in the first state of its type's path.
 
     A case naming a transaction the customer already has an open case about is refused with
     DuplicateCase (pointing at that case) unless `force`: they meant to open a second one."""
     if customer.role != "customer":
         raise Forbidden("Cases are opened by customers.")
+    path = types.get_type(case_type)
     checked = check_files(files, settings=settings)
     kind, subject, description, clean = check_new_case(
         category=category,
@@ -96,6 +99,8 @@ def open_case(
         _check_no_open_case(db, customer=customer, transaction_id=named)
     case = Case(
         customer=customer,
+        type=path.key,
+        status=path.initial,
         category=kind.key,
         priority=kind.priority,
         channel=channel,
@@ -107,7 +112,8 @@ def open_case(
     )
     db.add(case)
     db.flush()
-    events.record(db, case=case, actor=customer, type="open", data={"category": kind.key}, ip=ip)
+    data = {"category": kind.key, **({"type": path.key} if path.key != types.DEFAULT_TYPE else {})}
+    events.record(db, case=case, actor=customer, type="open", data=data, ip=ip)
     for file in checked:
         add_attachment(db, case=case, uploader=customer, file=file, settings=settings, ip=ip)
     db.flush()
@@ -132,7 +138,7 @@ def open_case_about(db: Session, *, customer: User, transaction_id: str) -> Case
     """The customer's most recent open case naming this transaction, if any."""
     found = db.scalars(
         select(Case)
-        .where(Case.customer_id == customer.id, Case.status.in_(states.ACTIVE_STATUSES))
+        .where(Case.customer_id == customer.id, Case.status.in_(types.ACTIVE_STATES))
         .order_by(Case.id.desc())
     )
     wanted = transaction_id.strip().upper()
@@ -210,10 +216,7 @@ def post_reply(
     """A reply the customer sees. A customer's reply reopens a waiting or resolved case; the
     first staff reply takes a new case into work."""
     _check_participant(case, author)
-    if author.is_staff:
-        target = states.after_staff_reply(case.status)
-    else:
-        target = states.after_customer_reply(case.status)
+    target = types.get_type(case.type).after_reply(case.status, staff=author.is_staff)
     message = _add_message(
         db,
         case=case,
@@ -258,8 +261,30 @@ def change_status(db: Session, *, case: Case, actor: User, status: str, ip: str 
     _require_staff(actor)
     if status == case.status:
         return
-    states.check_transition(case.status, status)
+    check_plain_transition(case, actor=actor, status=status)
     _set_status(db, case=case, actor=actor, status=status, reason="", ip=ip)
+    db.flush()
+
+
+def check_plain_transition(case: Case, *, actor: User, status: str) -> None:
+    """A change the plain status form may make: allowed to this actor on this type's path,
+    and not a step that has its own function (a final response, a decision)."""
+    case_type = types.get_type(case.type)
+    case_type.check(case.status, status, types.actor_of(actor.role))
+    if status in case_type.guarded:
+        raise Conflict(
+            "This step has its own form on the case page.", field="status", code="guarded_step"
+        )
+
+
+def step_case(
+    db: Session, *, case: Case, actor: User | None, status: str, reason: str = "", ip: str = ""
+) -> None:
+    """A step along the case's path taken by the function that owns it (a complaint's final
+    response, an appeal's decision): checked against the path for `actor` (None: the system)."""
+    who = types.actor_of(actor.role) if actor is not None else "system"
+    types.get_type(case.type).check(case.status, status, who)
+    _set_status(db, case=case, actor=actor, status=status, reason=reason, ip=ip)
     db.flush()
 
 

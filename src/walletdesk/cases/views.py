@@ -244,6 +244,10 @@ def _case_page(
     )
 
 
+# The case page with a refused form's errors, for the complaint path's customer forms.
+portal_case_page = _case_page
+
+
 @router.get("/cases/{case_id}/attachments/{attachment_id}")
 def download_attachment(case_id: Id, attachment_id: Id, ctx: Context) -> FileResponse:
     """A case's file, for its customer and for staff; anyone else gets 404."""

@@ -14,7 +14,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
 
 from walletdesk.config import service_settings
@@ -28,6 +28,8 @@ from walletdesk.identity.models import User
 
 Post = Callable[..., Message]
 DEFAULT_MINUTES_PER_POSITION = 3
+# Handover reasons that go before everyone waiting: a customer in distress is answered first.
+URGENT_REASONS = ("distress",)
 _HOURS = re.compile(r"^\s*(\S+)\s+(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 
 JOINED = N_("{name} from our support team has joined the conversation.")
@@ -194,20 +196,25 @@ def queue_position(db: Session, *, conversation: Conversation) -> int | None:
     """1 for the next to be answered; None when the conversation is not waiting."""
     if conversation.state != "queued" or conversation.queued_at is None:
         return None
+    rank = 0 if conversation.handover_reason in URGENT_REASONS else 1
+    older = (Conversation.queued_at < conversation.queued_at) | (
+        (Conversation.queued_at == conversation.queued_at) & (Conversation.id < conversation.id)
+    )
     ahead = db.scalar(
         select(func.count())
         .select_from(Conversation)
         .where(
             Conversation.state == "queued",
             Conversation.id != conversation.id,
-            (Conversation.queued_at < conversation.queued_at)
-            | (
-                (Conversation.queued_at == conversation.queued_at)
-                & (Conversation.id < conversation.id)
-            ),
+            (_rank() < rank) | ((_rank() == rank) & older),
         )
     )
     return int(ahead or 0) + 1
+
+
+def _rank() -> ColumnElement[int]:
+    """0 for an urgent conversation, 1 for the others: the queue's order before its age."""
+    return case((Conversation.handover_reason.in_(URGENT_REASONS), 0), else_=1)
 
 
 def eta_minutes(db: Session, *, position: int) -> int:
@@ -239,14 +246,15 @@ def eta_minutes(db: Session, *, position: int) -> int:
 
 
 def drain(db: Session, *, post: Post) -> int:
-    """Give waiting conversations (oldest first) to agents who can take them now; how many
-    were given. Called when an agent becomes available or a place frees up."""
+    """Give waiting conversations (urgent ones first, then the oldest) to agents who can take
+    them now; how many were given. Called when an agent becomes available or a place frees
+    up."""
     given = 0
     waiting = list(
         db.scalars(
             select(Conversation)
             .where(Conversation.state == "queued")
-            .order_by(Conversation.queued_at, Conversation.id)
+            .order_by(_rank(), Conversation.queued_at, Conversation.id)
             .limit(100)
         )
     )

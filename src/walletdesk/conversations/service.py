@@ -188,6 +188,22 @@ def lock(db: Session, *, conversation: Conversation) -> Conversation:
     return locked
 
 
+def assistant_conversation(db: Session, *, conversation_id: int) -> Conversation:
+    """The conversation a customer has just written in, for the assistant: it answers for the
+    service (no reader), from CustomerWrote in the customer's own transaction."""
+    conversation = db.get(Conversation, conversation_id)
+    if conversation is None:
+        raise NotFound("This conversation does not exist.", code="conversation_not_found")
+    return conversation
+
+
+def remember(db: Session, *, conversation: Conversation, memory: Mapping[str, Any]) -> None:
+    """Keep the assistant's memory of the conversation (a JSON-serialisable dict: the details
+    collected, the topic, its unsure turns in a row)."""
+    conversation.assistant_memory = dict(memory)
+    db.flush()
+
+
 def post_message(
     db: Session,
     *,

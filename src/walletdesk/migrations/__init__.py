@@ -22,6 +22,7 @@ MODEL_MODULES = (
     "walletdesk.payments.models",
     "walletdesk.approvals.models",
     "walletdesk.risk.models",
+    "walletdesk.cases.sla.models",
     "walletdesk.jobs",
     "walletdesk.jobqueue",
 )

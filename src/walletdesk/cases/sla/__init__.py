@@ -2,6 +2,8 @@
 them (clock), and the legal deadlines per jurisdiction read from configuration (rules).
 
 Pure functions of timezone-aware datetimes: no database, no settings read at import time.
+The SLA clocks of cases build on them in their own modules (policies, models, tracking,
+escalation), imported by name and not re-exported here.
 """
 
 from walletdesk.cases.sla.calendars import (

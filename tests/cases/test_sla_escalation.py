@@ -1,0 +1,95 @@
+"""SLA warnings and breaches: the sweep raises each once, on the case timeline and in the audit
+log; a breach raises the priority one step; a clock paused on the customer never fires."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from tests.cases.sla_support import Clock, by_metric, cst, open_case
+from tests.conftest import sign_in
+from walletdesk.audit.models import AuditEntry
+from walletdesk.cases import service
+from walletdesk.cases.jobs import sla_sweep
+from walletdesk.cases.models import CaseEvent
+from walletdesk.db import session_scope
+from walletdesk.identity.models import User
+from walletdesk.jobs import JobRun, registered_jobs
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    return Clock(monkeypatch)
+
+
+def sweep_at(app, moment) -> object:
+    with session_scope(app.state.sessionmaker) as db:
+        run = JobRun(db=db, settings=app.state.settings, now=moment, factory=app.state.sessionmaker)
+        return sla_sweep(run)
+
+
+def lines_of(db, case_id: int) -> list[str]:
+    found = db.scalars(
+        select(CaseEvent).where(CaseEvent.case_id == case_id, CaseEvent.type == "action")
+    )
+    return [str(event.data["text"]).split(":")[0] for event in found]
+
+
+def test_a_warning_then_a_breach_each_once(app, people, client, clock):
+    settings = app.state.settings
+    clock.at(cst(2026, 12, 2, 10, 0))  # first response due 14:00, warning at 80%: 13:12
+    with session_scope(app.state.sessionmaker) as db:
+        case = open_case(db, people.customer, settings)
+        case_id, before = case.id, case.priority
+    assert before == "normal"
+
+    assert sweep_at(app, cst(2026, 12, 2, 13, 0)) == {"warnings": 0, "breaches": 0}
+    assert sweep_at(app, cst(2026, 12, 2, 13, 15)) == {"warnings": 1, "breaches": 0}
+    assert sweep_at(app, cst(2026, 12, 2, 13, 30)) == {"warnings": 0, "breaches": 0}
+    assert sweep_at(app, cst(2026, 12, 2, 14, 1)) == {"warnings": 0, "breaches": 1}
+    assert sweep_at(app, cst(2026, 12, 2, 14, 30)) == {"warnings": 0, "breaches": 0}
+
+    with session_scope(app.state.sessionmaker) as db:
+        case = db.get(service.Case, case_id)
+        assert case.priority == "high"
+        assert lines_of(db, case_id) == ["SLA warning", "SLA breached"]
+        first = by_metric(db, case_id)["first_response"][0]
+        assert first.warned_at is not None and first.breached_at is not None
+        assert first.met_at is None  # still unanswered: it shows as overdue
+        actions = [
+            e.action
+            for e in db.scalars(
+                select(AuditEntry)
+                .where(AuditEntry.subject_id == str(case_id))
+                .order_by(AuditEntry.id)
+            )
+        ]
+        assert actions.count("case.sla_warning") == 1
+        assert actions.count("case.sla_breach") == 1
+
+    sign_in(client, people.supervisor)
+    page = client.get(f"/console/cases/{case_id}?lang=en").text
+    assert "SLA breached: the first response was due at 2026-12-02 14:00" in page
+    assert "Supervisors are notified" in page
+    page = client.get(f"/console/cases/{case_id}?lang=zh").text
+    assert "已超出服务时限：首次响应本应在 2026-12-02 14:00 前完成" in page
+
+
+def test_a_clock_paused_on_the_customer_never_fires(app, people, clock):
+    settings = app.state.settings
+    clock.at(cst(2026, 12, 2, 10, 0))
+    with session_scope(app.state.sessionmaker) as db:
+        case_id = open_case(db, people.customer, settings).id
+    clock.at(cst(2026, 12, 2, 10, 30))
+    with session_scope(app.state.sessionmaker) as db:
+        case, agent = db.get(service.Case, case_id), db.get(User, people.agent.id)
+        service.change_status(db, case=case, actor=agent, status="pending_customer")
+    assert sweep_at(app, cst(2026, 12, 20, 10, 0)) == {"warnings": 0, "breaches": 0}
+    with session_scope(app.state.sessionmaker) as db:
+        assert lines_of(db, case_id) == []
+        assert db.get(service.Case, case_id).priority == "normal"
+
+
+def test_the_sweep_is_a_registered_job(app):
+    names = {job.name for job in registered_jobs(app.state.settings)}
+    assert "sla_warnings_and_breaches" in names
