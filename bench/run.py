@@ -11,7 +11,14 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).parent
-BENCHMARKS = ("eval_search.py", "eval_redaction.py", "ledger_bench.py", "chat.py", "inbox_sla.py")
+
+BENCHMARKS = (
+    "eval_search.py",
+    "eval_redaction.py",
+    "ledger_bench.py",
+    "inbox_sla.py",
+    "chat.py",
+)
 
 
 def main() -> int:

@@ -173,3 +173,33 @@ def test_server_sent_events_carry_the_same_messages(client: TestClient):
     assert ids == ["2", "3"]
     assert '"text": "pushed"' in response.text
     assert client.get(f"/api/v1/conversations/{conversation_id}/events?wait=0").status_code == 404
+
+
+def test_the_agents_inbox_hears_of_new_messages_with_unread_counts(client: TestClient, people):
+    conversation_id, token = start_visitor(client, "en")
+    agent = bearer(client, people.agent)
+    with client.websocket_connect("/api/v1/conversations/inbox/ws", headers=agent) as inbox:
+        say(client, conversation_id, "anyone there?", token)
+        frame = _next(inbox, "inbox")
+        assert frame["conversation_id"] == conversation_id
+        assert frame["unread"] == 1
+    with (
+        client.websocket_connect("/api/v1/conversations/inbox/ws", headers=token) as refused,
+        pytest.raises(WebSocketDisconnect) as closed,
+    ):
+        refused.receive_json()
+    assert closed.value.code == 4403
+
+
+def test_a_waiting_customer_sees_their_place_move_up_live(client: TestClient, people):
+    first, first_token = start_visitor(client, "en")
+    second, second_token = start_visitor(client, "en")
+    for conversation_id, token in ((first, first_token), (second, second_token)):
+        client.post(f"/api/v1/conversations/{conversation_id}/handover", json={}, headers=token)
+    with client.websocket_connect(_url(second, second_token, after=99)) as ws:
+        assert _next(ws, "queue")["position"] == 2
+        agent = bearer(client, people.agent)
+        client.post(f"/api/v1/conversations/{first}/assign", json={}, headers=agent)
+        moved = _next(ws, "queue")
+        assert moved["position"] == 1
+        assert moved["eta_minutes"] >= 1

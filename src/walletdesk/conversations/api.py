@@ -8,10 +8,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi.responses import FileResponse
 from sqlalchemy.orm import selectinload
 
-from walletdesk.conversations import queue, service
+from walletdesk.conversations import attachments, queue, service
 from walletdesk.conversations.models import Conversation
 from walletdesk.conversations.schemas import (
     AssignIn,
@@ -34,9 +35,11 @@ from walletdesk.identity import service as identity
 from walletdesk.identity.models import User
 from walletdesk.identity.permissions import require_permission
 from walletdesk.ratelimit import enforce
+from walletdesk.uploads import Upload
 from walletdesk.web.deps import Context, Ctx, Id
 
 router = APIRouter(prefix="/api/v1/conversations", tags=["conversations"])
+MAX_SEQ = 2**31 - 1
 TOKEN_HEADER = "x-conversation-token"  # noqa: S105 (a header name)
 
 
@@ -65,8 +68,12 @@ def list_conversations(
     state: Literal["", "active", "assistant", "queued", "assigned", "closed"] = "active",
     channel: str = Query("", max_length=16),
     lang: Literal["", "zh", "en"] = "",
-    assignee: str = Query("anyone", max_length=16, description="anyone | me | unassigned | <id>"),
-    waiting_minutes: int = Query(0, ge=0, description="Queued at least this long"),
+    assignee: str = Query(
+        "anyone",
+        pattern=r"^(anyone|me|unassigned|\d{1,9})$",
+        description="anyone | me | unassigned | <id>",
+    ),
+    waiting_minutes: int = Query(0, ge=0, le=10**6, description="Queued at least this long"),
     limit: int = Query(50, ge=1, le=200),
 ) -> list[ConversationSummary]:
     """Agents: the inbox, with unread counts (customer messages after the agents' last read)."""
@@ -143,7 +150,7 @@ def set_presence(body: PresenceIn, ctx: Context) -> PresenceOut:
 def get_conversation(
     conversation_id: Id,
     ctx: Context,
-    after: int = Query(0, ge=0, description="Only messages after this sequence number"),
+    after: int = Query(0, ge=0, le=MAX_SEQ, description="Only messages after this sequence number"),
 ) -> ConversationOut:
     conversation = _conversation(ctx, conversation_id)
     return conversation_out(ctx, conversation, after=after)
@@ -192,6 +199,39 @@ def post_message(conversation_id: Id, body: MessageCreate, ctx: Context) -> Mess
             author_id=ctx.user.id if ctx.user else None,
         )
     return message_out(message)
+
+
+@router.post("/{conversation_id}/attachments", response_model=MessageOut, status_code=201)
+def send_file(
+    conversation_id: Id,
+    ctx: Context,
+    file: UploadFile = File(...),
+    text: str = Form("", max_length=4000),
+) -> MessageOut:
+    """A screenshot or PDF (multipart: `file`, optional caption `text`), checked by its
+    content like case files, as a message of whoever sends it."""
+    reader = reader_of(ctx)
+    conversation = _conversation(ctx, conversation_id)
+    limiter = ctx.request.app.state.limiter
+    enforce(limiter, settings=ctx.settings, name="chat", key=sender_key(reader, conversation))
+    service.author_of(reader, conversation)  # staff need conversation.work
+    upload = Upload(file.filename or "", file.file.read(ctx.settings.upload_max_bytes + 1))
+    message = attachments.send_file(
+        ctx.db,
+        conversation=conversation,
+        sender=ctx.user,
+        upload=upload,
+        text=text,
+        settings=ctx.settings,
+    )
+    return message_out(message)
+
+
+@router.get("/{conversation_id}/attachments/{attachment_id}", response_class=FileResponse)
+def download_file(conversation_id: Id, attachment_id: Id, ctx: Context) -> FileResponse:
+    conversation = _conversation(ctx, conversation_id)
+    row = attachments.readable_file(ctx.db, conversation=conversation, attachment_id=attachment_id)
+    return attachments.file_response(row, uploads_dir=ctx.settings.uploads_dir)
 
 
 def sender_key(reader: service.Reader, conversation: Conversation) -> str:

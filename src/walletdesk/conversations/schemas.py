@@ -70,11 +70,13 @@ class HandoverIn(BaseModel):
 
 
 class AssignIn(BaseModel):
-    agent_id: int | None = Field(default=None, description="Empty: the caller takes it")
+    agent_id: int | None = Field(
+        default=None, ge=1, le=2**31 - 1, description="Empty: the caller takes it"
+    )
 
 
 class TransferIn(BaseModel):
-    agent_id: int | None = Field(description="null: back to the queue")
+    agent_id: int | None = Field(ge=1, le=2**31 - 1, description="null: back to the queue")
 
 
 class PresenceIn(BaseModel):
@@ -90,7 +92,7 @@ class PresenceOut(BaseModel):
 
 
 class ReadIn(BaseModel):
-    seq: int = Field(ge=0)
+    seq: int = Field(ge=0, le=2**31 - 1)
 
 
 def message_out(message: Any) -> MessageOut:

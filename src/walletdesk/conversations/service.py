@@ -234,7 +234,8 @@ def post_message(
             raise MessageRefused(ASK_REFUSED[kind], field="text")
     conversation = lock(db, conversation=conversation)
     redaction = redact(text, lang=conversation.lang)
-    if author == "customer" and conversation.state == "closed":
+    reopened = author == "customer" and conversation.state == "closed"
+    if reopened:
         _reopen(db, conversation=conversation)
     message = _append(
         db,
@@ -247,6 +248,8 @@ def post_message(
     )
     if author == "customer":
         _shield(db, conversation=conversation, hid_secret=bool(redaction.findings), text=text)
+        if reopened and conversation.state == "queued":
+            queue.place(db, conversation=conversation, post=system_message)
         conversation.customer_last_read_seq = conversation.last_seq
         publish(
             db,

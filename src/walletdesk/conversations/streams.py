@@ -15,6 +15,7 @@ import json
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -95,10 +96,70 @@ def origin_allowed(origin: str | None, host: str | None, settings: Settings) -> 
     return bool(host) and urlsplit(origin).netloc == host
 
 
+@router.websocket("/inbox/ws")
+async def inbox_socket(websocket: WebSocket) -> None:
+    """Agents' console: a frame {"type": "inbox", "conversation_id", "state", "assignee_id",
+    "last_seq", "unread"} whenever a conversation gets a message or changes hands."""
+    settings = _settings(websocket)
+    lang = normalize_lang(websocket.query_params.get("lang")) or settings.default_lang
+    await websocket.accept()
+    if not origin_allowed(websocket.headers.get("origin"), websocket.headers.get("host"), settings):
+        await websocket.close(code=4403, reason=gettext(lang, FOREIGN_ORIGIN))
+        return
+
+    def who(db: Session) -> bool:
+        user, _via_token = current_user(websocket, db)  # type: ignore[arg-type]
+        return service.Reader(user=user).is_agent
+
+    try:
+        allowed = await _in_thread(websocket, who)
+    except DomainError:
+        allowed = False
+    if not allowed:
+        await websocket.close(code=4403, reason=gettext(lang, "You are not allowed to do this."))
+        return
+    hub: realtime.MemoryHub = websocket.app.state.chat_hub
+    async with hub.subscribe(realtime.INBOX) as subscription, anyio.create_task_group() as tasks:
+        tasks.start_soon(_inbox_push, websocket, subscription, tasks.cancel_scope)
+        with contextlib.suppress(WebSocketDisconnect, RuntimeError, KeyError):
+            while True:
+                await websocket.receive_text()  # nothing to say yet: keeps the line open
+        tasks.cancel_scope.cancel()
+
+
+async def _inbox_push(
+    websocket: WebSocket, subscription: realtime.Subscription, scope: Any
+) -> None:
+    def row(db: Session, *, conversation_id: int) -> dict[str, Any] | None:
+        found = db.get(Conversation, conversation_id)
+        if found is None:
+            return None
+        return {
+            "type": "inbox",
+            "conversation_id": found.id,
+            "state": found.state,
+            "assignee_id": found.assignee_id,
+            "last_seq": found.last_seq,
+            "unread": max(0, found.last_seq - found.agent_last_read_seq),
+        }
+
+    with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+        while True:
+            notice = await subscription.queue.get()
+            conversation_id = notice.get("conversation_id")
+            if notice.get("type") not in ("wake", "state") or not isinstance(conversation_id, int):
+                continue
+            frame = await _in_thread(websocket, partial(row, conversation_id=conversation_id))
+            if frame is not None:
+                await websocket.send_text(json.dumps(frame))
+    scope.cancel()
+
+
 @router.websocket("/{conversation_id}/ws")
 async def conversation_socket(
     websocket: WebSocket, conversation_id: int, after: int = 0, token: str = ""
 ) -> None:
+    after = max(0, min(after, 2**31 - 1))
     """Pushes message objects (with "type": "message") after `after`, and frames of typing,
     read receipts, queue places, state changes and (for agents) who else is viewing. Takes
     {"type": "message", "text"}, {"type": "typing"}, {"type": "read", "seq"}."""
@@ -143,6 +204,8 @@ def _open_peer(
     after: int,
     lang: str,
 ) -> Peer:
+    if not 1 <= conversation_id <= 2**31 - 1:
+        raise NotFound("This conversation does not exist.", code="conversation_not_found")
     user, _via_token = current_user(websocket, db)  # type: ignore[arg-type]
     reader = service.Reader(user=user, visitor_token=visitor)
     conversation = service.get_conversation(db, reader=reader, conversation_id=conversation_id)
@@ -367,7 +430,7 @@ def _fresh_reader(db: Session, peer: Peer) -> service.Reader:
 def conversation_events(
     conversation_id: Id,
     ctx: Context,
-    after: int = Query(0, ge=0),
+    after: int = Query(0, ge=0, le=2**31 - 1),
     wait: float = Query(55.0, ge=0, le=300, description="Seconds to keep the stream open"),
     last_event_id: str | None = Header(None),
 ) -> StreamingResponse:
@@ -379,7 +442,8 @@ def conversation_events(
         user=ctx.user, visitor_token=ctx.request.headers.get("x-conversation-token")
     )
     service.get_conversation(ctx.db, reader=reader, conversation_id=conversation_id)
-    start = int(last_event_id) if last_event_id and last_event_id.isdigit() else after
+    named = last_event_id or ""
+    start = min(int(named), 2**31 - 1) if named.isascii() and named.isdigit() else after
     app = ctx.request.app
     return StreamingResponse(
         _events(app, conversation_id, start, wait),
