@@ -46,6 +46,7 @@ from walletdesk.wallet.history import status_label
 from walletdesk.wallet.reasons import reason_text
 from walletdesk.wallet.steps import staff_step_note, step_note, step_text
 from walletdesk.web import apidocs, deps, edge, openapi
+from walletdesk.web.cors import make_cors
 
 log = logging.getLogger("walletdesk")
 WEB_DIR = Path(__file__).parent / "web"
@@ -58,6 +59,7 @@ ROUTER_MODULES = (
     "walletdesk.helpcenter.views",
     "walletdesk.conversations.api",
     "walletdesk.conversations.streams",
+    "walletdesk.conversations.views",
     "walletdesk.cases.complaint_api",
     "walletdesk.cases.recovery_api",
     "walletdesk.cases.api",
@@ -273,6 +275,7 @@ def body_limit(settings: Settings) -> int:
 
 def _install_middleware(app: FastAPI, settings: Settings) -> None:
     app.add_middleware(BodyLimit, limit=body_limit(settings))
+    app.middleware("http")(make_cors(settings))
 
     @app.middleware("http")
     async def csrf_seed_and_headers(

@@ -81,6 +81,7 @@ def test_case_round_trip_between_customer_and_agent(
     agent.locator("a", has_text="银行卡充值 500 元没到账").first.click()
     agent.fill("#reply-body", "您好，我们已查到这笔充值，预计 2 小时内到账。")
     agent.locator("button", has_text=re.compile("发送回复|Send reply")).click()
+    agent.locator("#tab-note").click()  # the composer writes a reply or (this tab) a note
     agent.fill("#note-body", "内部：已联系支付渠道核实")
     agent.locator("button", has_text=re.compile("添加备注|Add note")).click()
     expect(agent.locator("main")).to_contain_text("内部：已联系支付渠道核实")

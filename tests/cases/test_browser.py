@@ -77,6 +77,7 @@ def test_the_agents_case_page_starts_with_the_conversation_and_returns_to_an_act
     assert side["x"] > reply["x"] + reply["width"] and side["y"] < 300
     page.screenshot(path=str(live_server.settings.data_dir / "case-1280.png"))
 
+    page.click("#tab-note")  # the composer writes a reply or (this tab) a note
     page.fill("#note-body", "Checked the bank statement with the customer.")
     page.click("section.internal-note button[type=submit]")
     page.wait_for_load_state("networkidle")

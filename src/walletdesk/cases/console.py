@@ -6,16 +6,17 @@ priority and assignee. The customer panel's actions live in `console_actions`.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
+from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from fastapi.responses import RedirectResponse, Response
 
-from walletdesk.cases import service, states, types
+from walletdesk.cases import queue, service, states, types
 from walletdesk.cases.attachments import ALLOWED, Upload
 from walletdesk.cases.categories import CATEGORIES
 from walletdesk.cases.models import Case
 from walletdesk.cases.panel import PanelDisplay, customer_panel
-from walletdesk.cases.queries import ASSIGNEE_FILTERS, DUE_FILTERS, SORTS
+from walletdesk.cases.queries import ASSIGNEE_FILTERS
 from walletdesk.cases.sla import timeleft
 from walletdesk.cases.webforms import display_for, field_errors, read_form
 from walletdesk.db import utcnow
@@ -31,41 +32,51 @@ Action = Callable[[Case, User, dict[str, str], list[Upload]], None]
 
 
 @router.get("/console")
-def inbox(
-    ctx: Context,
-    status: str = "active",
-    category: str = "",
-    priority: str = "",
-    assignee: str = "anyone",
-    q: str = "",
-    page: int = Query(1, ge=1),
-    sort: str = "updated",
-    due: str = "",
-) -> Response:
-    user = ctx.require("agent")
-    filters = service.CaseFilter(
-        status=status,
-        category=category,
-        priority=priority,
-        assignee=assignee if assignee in ASSIGNEE_FILTERS else "anyone",
-        q=q[:100],
-        page=max(1, page),
-        sort=sort if sort in SORTS else "updated",
-        due=due if due in DUE_FILTERS else "",
-    )
+def inbox(ctx: Context) -> Response:
+    """The workspace with no item open: the queue takes the whole width, as a table. Its
+    filters are remembered for the queue beside the items opened from it."""
+    ctx.require("agent")
+    params = ctx.request.query_params
+    work = queue.load(ctx, (queue.filters_from(params), queue.chat_filter_from(params)))
     now = utcnow()
-    return ctx.render(
+    response = ctx.render(
         "cases/console_inbox.html",
-        found=service.list_cases(ctx.db, user=user, filters=filters),
-        filters=filters,
+        found=work.found,
+        filters=work.filters,
+        queue=work,
         breached=timeleft.breached_count(ctx.db, now=now),
         time_left=lambda found: timeleft.time_left(found, now),
-        statuses=types.ALL_STATES,
-        priorities=states.PRIORITIES,
-        categories=CATEGORIES,
-        assignee_filters=ASSIGNEE_FILTERS,
+        **_choices(),
         show=display_for(ctx),
     )
+    queue.remember(response, work)
+    return response
+
+
+@router.get("/console/queue")
+def queue_fragment(ctx: Context, current: int = 0, kind: str = "case") -> Response:
+    """The queue beside an open item, alone: the workspace's script refreshes it in place."""
+    ctx.require("agent")
+    response = ctx.render(
+        "cases/_queue.html",
+        queue=queue.load(ctx, queue.remembered(ctx)),
+        current=current,
+        current_kind="conversation" if kind == "conversation" else "case",
+        **_choices(),
+        show=display_for(ctx),
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _choices() -> dict[str, Any]:
+    return {
+        "statuses": types.ALL_STATES,
+        "priorities": states.PRIORITIES,
+        "categories": CATEGORIES,
+        "assignee_filters": ASSIGNEE_FILTERS,
+        "chat_states": queue.CHAT_STATES,
+    }
 
 
 # What the page says next to a form after it worked (the redirect names the form and its anchor).
@@ -108,6 +119,7 @@ def case_page(
     """The case page; `reveal` names personal data shown in full this once (already allowed
     and audited by the caller), and such a page is never cached."""
     user = ctx.require("agent")
+    kind, actor = types.get_type(case.type), types.actor_of(user.role)
     response = ctx.render(
         "cases/console_case.html",
         status_code=status_code,
@@ -118,8 +130,14 @@ def case_page(
         files=service.case_files(ctx.db, case=case, user=user),
         events=service.timeline(ctx.db, case=case),
         staff=[u for u in identity.list_staff(ctx.db) if u.is_active],
-        targets=types.get_type(case.type).plain_targets(case.status, types.actor_of(user.role)),
-        priorities=states.PRIORITIES,
+        targets=kind.plain_targets(case.status, actor),
+        after_reply=[]
+        if case.status in kind.final
+        else kind.plain_targets(kind.after_reply(case.status, staff=True), actor),
+        queue=queue.load(ctx, queue.remembered(ctx)),
+        current=case.id,
+        current_kind="case",
+        **_choices(),
         accept=",".join(ALLOWED),
         show=display_for(ctx),
         errors=errors or {},
@@ -163,6 +181,10 @@ def reply(case_id: Id, ctx: Context) -> Response:
             settings=ctx.settings,
             ip=ctx.ip,
         )
+        # "Send and set …": the reply and the new status are one change, or neither.
+        then = values.get("then_status", "")
+        if then:
+            service.change_status(ctx.db, case=case, actor=actor, status=then, ip=ctx.ip)
 
     return act(ctx, case_id, "reply", action)
 

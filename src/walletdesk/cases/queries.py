@@ -124,6 +124,32 @@ def _with_next_due(
     return query, due_at
 
 
+def unanswered_counts(db: Session, *, case_ids: list[int]) -> dict[int, int]:
+    """case id → how many customer messages came since staff last wrote on it (a reply or a
+    note): the queue's unread count. One query for the whole page of cases."""
+    if not case_ids:
+        return {}
+    staff = select(User.id).where(User.role != "customer")
+    last_staff = (
+        select(CaseMessage.case_id, func.max(CaseMessage.id).label("last_id"))
+        .where(CaseMessage.case_id.in_(case_ids), CaseMessage.author_id.in_(staff))
+        .group_by(CaseMessage.case_id)
+        .subquery()
+    )
+    rows = db.execute(
+        select(CaseMessage.case_id, func.count())
+        .join(Case, Case.id == CaseMessage.case_id)
+        .outerjoin(last_staff, last_staff.c.case_id == CaseMessage.case_id)
+        .where(
+            CaseMessage.case_id.in_(case_ids),
+            CaseMessage.author_id == Case.customer_id,
+            or_(last_staff.c.last_id.is_(None), CaseMessage.id > last_staff.c.last_id),
+        )
+        .group_by(CaseMessage.case_id)
+    )
+    return {case_id: int(count) for case_id, count in rows}
+
+
 def _filtered(query: Select[Case], *, user: User, filters: CaseFilter) -> Select[Case]:
     if filters.status == "active":
         query = query.where(Case.status.in_(ACTIVE_STATES))

@@ -28,6 +28,7 @@ from walletdesk.cases.queries import (  # noqa: F401 (the read half of this serv
     list_cases,
     readable_cases,
     timeline,
+    unanswered_counts,
 )
 from walletdesk.cases.samples import DEMO_CUSTOMER, SAMPLE_CASES
 from walletdesk.cases.validation import CleanDetails, clean_body, clean_case

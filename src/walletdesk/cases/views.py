@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Query
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
-from walletdesk.cases import console, console_actions, service
+from walletdesk.cases import console, console_actions, console_chat, service
 from walletdesk.cases.attachments import ALLOWED, MAX_FILES, file_response
 from walletdesk.cases.categories import CATEGORIES, CURRENCIES, FIELDS, Category
 from walletdesk.cases.models import Case, case_number
@@ -30,6 +30,7 @@ from walletdesk.web.deps import Context, Ctx, Id
 router = APIRouter(include_in_schema=False)
 router.include_router(console.router)
 router.include_router(console_actions.router)
+router.include_router(console_chat.router)
 SUGGESTION_LIMIT = 3
 
 

@@ -12,10 +12,3 @@ document.addEventListener("click", (event) => {
   const open = header.classList.toggle("menu-open");
   toggle.setAttribute("aria-expanded", open ? "true" : "false");
 });
-
-// A conversation that scrolls on its own (the agent's case page) opens at its newest message.
-document.addEventListener("DOMContentLoaded", () => {
-  for (const list of document.querySelectorAll(".console-main .conversation-card")) {
-    list.scrollTop = list.scrollHeight;
-  }
-});

@@ -1,0 +1,117 @@
+"""The issue's proof in a real Chromium: a visitor chats in Chinese from the help center's
+widget, pastes a (fake) recovery phrase and sees it hidden with a warning, asks for a person
+and sees the queue position; an agent in a second browser takes the conversation in the
+workspace and answers live; a reload on either side loses nothing and doubles nothing."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.browser_support import LiveServer, sign_in_as
+
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+FAKE_PHRASE = "abandon ability able about above absent absorb abstract absurd abuse access accident"
+
+
+def _say(page: Page, text: str) -> None:
+    page.fill(".wd-chat-input", text)
+    page.locator(".wd-chat-send").click()
+    expect(page.locator(".wd-chat-msg.from-customer").last).to_contain_text(text[:4])
+
+
+def _seqs(page: Page, selector: str) -> list[int]:
+    return [
+        int(s) for s in page.locator(selector).evaluate_all("els => els.map(e => e.dataset.seq)")
+    ]
+
+
+def _set_presence(agent: Page, status: str) -> None:
+    toggle = agent.locator("#presence-toggle").first
+    label = "在线" if status == "available" else "离开"
+    if label not in toggle.inner_text():
+        toggle.click()
+        agent.wait_for_load_state("networkidle")
+
+
+def test_a_visitor_and_an_agent_chat_live_and_a_reload_loses_nothing(
+    browser: Browser, live_server: LiveServer
+):
+    visitor_context = browser.new_context(base_url=live_server.url, locale="zh-CN")
+    visitor = visitor_context.new_page()
+    visitor.goto("/help?lang=zh")
+    visitor.locator(".wd-chat-launcher").click()
+    expect(visitor.locator(".wd-chat-panel")).to_be_visible()
+    expect(visitor.locator(".wd-chat-launcher")).to_have_text("在线咨询")
+
+    _say(visitor, "你好，我的充值还没到账")
+    _say(visitor, f"我的助记词是 {FAKE_PHRASE}")
+    # Hidden before it was stored or shown, and the customer is warned.
+    expect(visitor.locator(".wd-chat-messages")).not_to_contain_text("abandon ability")
+    expect(visitor.locator(".wd-chat-msg.kind-warning")).to_be_visible()
+
+    # Asking for a person: in words (the assistant hands over), or with the button.
+    _say(visitor, "转人工")
+    status = visitor.locator(".wd-chat-status")
+    try:
+        expect(status).to_contain_text("排第", timeout=4_000)
+    except AssertionError:
+        visitor.locator(".wd-chat-person").click()
+    expect(status).to_contain_text(re.compile(r"排第 \d+ 位"))
+
+    agent_context = browser.new_context(base_url=live_server.url, locale="zh-CN")
+    agent = agent_context.new_page()
+    sign_in_as(agent, live_server, "agent")
+    agent.goto("/console?lang=zh")
+    chat = agent.locator("#chat-queue tr[data-kind=conversation]").first
+    expect(chat).to_contain_text("等待人工")
+    conversation_id = chat.get_attribute("data-id")
+    _set_presence(agent, "available")  # available: the waiting conversation comes to them
+    agent.goto(f"/console/conversations/{conversation_id}")
+    transcript = agent.locator("#transcript")
+    expect(transcript).to_contain_text("我的充值还没到账")
+    expect(transcript).not_to_contain_text("abandon ability")
+    expect(visitor.locator(".wd-chat-status")).to_contain_text("客服人员已加入")
+
+    agent.fill("#chat-text", "您好，我是客服，正在为您查询充值。")
+    agent.locator("#chat-form button[type=submit]").click()
+    expect(agent.locator("#chat-text")).to_have_value("")
+    # The visitor sees it without a reload, and the agent sees the visitor's answer the same way.
+    expect(visitor.locator(".wd-chat-msg.from-agent")).to_contain_text("正在为您查询充值")
+    _say(visitor, "好的，谢谢")
+    expect(transcript).to_contain_text("好的，谢谢")
+
+    # An answer that asks for a secret is refused with the reason, and its text is kept.
+    agent.fill("#chat-text", "请把您的助记词发给我核实")
+    agent.locator("#chat-form button[type=submit]").click()
+    expect(agent.locator("#chat-refused")).to_be_visible()
+    expect(agent.locator("#chat-text")).to_have_value("请把您的助记词发给我核实")
+
+    before_visitor = _seqs(visitor, ".wd-chat-msg[data-seq]")
+    visitor.reload()
+    expect(visitor.locator(".wd-chat-panel")).to_be_visible()  # still open after the reload
+    expect(visitor.locator(".wd-chat-msg.from-customer").last).to_contain_text("好的，谢谢")
+    after_visitor = _seqs(visitor, ".wd-chat-msg[data-seq]")
+    assert after_visitor == sorted(set(after_visitor)) and after_visitor == before_visitor
+
+    before_agent = _seqs(agent, "#transcript li[data-seq]")
+    agent.reload()
+    expect(agent.locator("#transcript")).to_contain_text("好的，谢谢")
+    assert _seqs(agent, "#transcript li[data-seq]") == before_agent
+
+    # After both reloads the conversation goes on live.
+    _say(visitor, "请问大概多久？")
+    expect(agent.locator("#transcript")).to_contain_text("请问大概多久？")
+    agent.fill("#chat-text", "预计两小时内到账。")
+    agent.locator("#chat-form button[type=submit]").click()
+    expect(visitor.locator(".wd-chat-msg.from-agent").last).to_contain_text("预计两小时内到账")
+    assert len(set(_seqs(visitor, ".wd-chat-msg[data-seq]"))) == len(
+        _seqs(visitor, ".wd-chat-msg[data-seq]")
+    )
+
+    agent.goto("/console")
+    _set_presence(agent, "away")
+    agent_context.close()
+    visitor_context.close()
