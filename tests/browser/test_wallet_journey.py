@@ -240,7 +240,7 @@ def _withdraw_and_be_frozen(page: Page, card_id: str) -> str:
 def _open_risk_case(agent: Page, case_number: str) -> None:
     agent.goto("/console")
     agent.fill("input[name=q]", case_number)
-    agent.get_by_role("button", name="Filter").click()
+    agent.locator("#queue").get_by_role("button", name="Filter").click()
     row = agent.locator("table.case-list tr", has_text=case_number)
     expect(row).to_contain_text(NAME)
     expect(row).to_contain_text("High")

@@ -21,6 +21,7 @@ from websockets.asyncio.client import connect
 from tests.browser_support import _free_port
 from tests.conftest import PASSWORD
 from walletdesk.config import Settings
+from walletdesk.jobqueue_pg import run_to_end
 
 pytestmark = pytest.mark.skipif(not shutil.which("redis-server"), reason="no redis-server")
 
@@ -167,7 +168,7 @@ def test_a_customer_and_an_agent_on_two_processes_talk_through_redis_across_a_re
                 await agent.until("after it", timeout=30)
                 return customer, agent
 
-        customer, agent = asyncio.run(talk())
+        customer, agent = run_to_end(talk())
     for side in (customer, agent):
         # Every message once, in order, none missing between the first and the last.
         assert side.seqs == list(range(1, side.seqs[-1] + 1))
