@@ -17,9 +17,10 @@ from walletdesk.config import Settings
 
 
 @contextmanager
-def serving(settings: Settings) -> Iterator[str]:
+def serving(settings: Settings, **extra_env: str) -> Iterator[str]:
     """`walletdesk serve` as production runs it: a process of its own (the 50 client threads of
-    this test would otherwise share its interpreter), on the test's database."""
+    this test would otherwise share its interpreter), on the test's database; `extra_env` adds
+    WALLETDESK_ settings by name (redis_url="redis://…")."""
     port = _free_port()
     env = {
         **os.environ,
@@ -28,7 +29,7 @@ def serving(settings: Settings) -> Iterator[str]:
         "WALLETDESK_SECRET_KEY": settings.secret_key,
         "WALLETDESK_JOBS": "off",
         "WALLETDESK_SEARCH_MODEL_DIR": str(settings.model_dir),
-    }
+    } | {f"WALLETDESK_{name.upper()}": value for name, value in extra_env.items()}
     server = subprocess.Popen(
         [sys.executable, "-m", "walletdesk.cli", "serve", "--port", str(port)],
         env=env,

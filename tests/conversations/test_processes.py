@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import shutil
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 
 import httpx
 import pytest
@@ -20,6 +18,7 @@ from websockets.asyncio.client import connect
 
 from tests.browser_support import _free_port
 from tests.conftest import PASSWORD
+from tests.live import serving
 from walletdesk.config import Settings
 from walletdesk.jobqueue_pg import run_to_end
 
@@ -79,39 +78,14 @@ def redis_server(tmp_path) -> Iterator[Redis]:
     server.stop()
 
 
-@contextmanager
-def web_process(settings: Settings, redis_url: str) -> Iterator[str]:
-    port = _free_port()
-    env = {
-        **os.environ,
-        "WALLETDESK_DATA_DIR": str(settings.data_dir),
-        "WALLETDESK_DATABASE_URL": settings.db_url,
-        "WALLETDESK_SECRET_KEY": settings.secret_key,
-        "WALLETDESK_JOBS": "off",
-        "WALLETDESK_SEARCH_MODEL_DIR": str(settings.model_dir),
-        "WALLETDESK_REDIS_URL": redis_url,
-        "WALLETDESK_SUPPORT_HOURS": "UTC 00:00-23:59",
-        "WALLETDESK_PASSWORD_HASH_TIME_COST": "1",
-        "WALLETDESK_PASSWORD_HASH_MEMORY_KIB": "64",
-    }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "walletdesk.cli", "serve", "--port", str(port)], env=env
+def web_process(settings: Settings, redis_url: str) -> AbstractContextManager[str]:
+    return serving(
+        settings,
+        redis_url=redis_url,
+        support_hours="UTC 00:00-23:59",
+        password_hash_time_cost="1",
+        password_hash_memory_kib="64",
     )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            assert server.poll() is None, "the server exited"
-            assert time.monotonic() < deadline, "the server did not start"
-            try:
-                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
 
 
 class Side:
