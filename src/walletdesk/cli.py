@@ -86,8 +86,16 @@ def serve(
 
 def server_options(host: str, port: int, workers: int) -> dict[str, Any]:
     """uvicorn's options. Its own proxy-header handling stays off: it would believe any
-    loopback peer's X-Forwarded-For; the app believes only WALLETDESK_TRUSTED_PROXIES."""
-    return {"host": host, "port": port, "workers": workers, "proxy_headers": False}
+    loopback peer's X-Forwarded-For; the app believes only WALLETDESK_TRUSTED_PROXIES.
+    WebSocket compression is off: chat frames are a few hundred bytes, and compressing each
+    one cost more processor time than anything else in delivering it."""
+    return {
+        "host": host,
+        "port": port,
+        "workers": workers,
+        "proxy_headers": False,
+        "ws_per_message_deflate": False,
+    }
 
 
 @app.command()

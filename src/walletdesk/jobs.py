@@ -45,6 +45,7 @@ JOB_MODULES = (
     "walletdesk.payments.jobs",
     "walletdesk.cases.jobs",
     "walletdesk.cases.complaint_jobs",
+    "walletdesk.assistant.jobs",
 )
 POLL_SECONDS = 5.0
 DEFAULT_LEASE = timedelta(minutes=10)

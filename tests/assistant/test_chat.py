@@ -128,3 +128,29 @@ def test_a_customer_in_distress_goes_first_in_the_queue(client, kb):
     assert conversation["state"] == "queued" and conversation["queue_position"] == 1
     assert "12356" in by(conversation, "assistant")[-1]["text"]
     assert chat(client, first, first_headers)["queue_position"] == 2
+
+
+def test_an_assistant_that_fails_is_retried_and_at_last_hands_over(app, client, kb, monkeypatch):
+    from datetime import timedelta
+
+    from walletdesk import jobqueue
+    from walletdesk.assistant import service as assistant
+    from walletdesk.db import utcnow
+
+    def broken(*args, **kwargs):
+        raise ConnectionError("search is down")
+
+    monkeypatch.setattr(assistant, "reply", broken)
+    cid, headers = start(client, "en")
+    conversation = chat(client, cid, headers, "my deposit did not arrive")
+    # The customer's message is kept (and was delivered) although no answer came yet.
+    assert [m["author"] for m in conversation["messages"]] == ["customer"]
+    assert conversation["state"] == "assistant"
+    for seconds in (5, 60):  # the second and the last try
+        jobqueue.run_due(
+            app.state.sessionmaker, app.state.settings, now=utcnow() + timedelta(seconds=seconds)
+        )
+    conversation = chat(client, cid, headers)
+    assert conversation["state"] == "queued"
+    assert by(conversation, "customer")[0]["text"] == "my deposit did not arrive"
+    assert by(conversation, "system")[-1]["data"]["kind"] == "queue"

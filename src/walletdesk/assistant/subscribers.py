@@ -1,5 +1,8 @@
 """The assistant in a conversation: it answers each customer message while the conversation
 is in its hands, and hands over to a person (after a short line saying so) when it should.
+
+The answer is a job queued in the customer's transaction (assistant/jobs.py): the customer's
+message is committed and delivered first, and an answer that fails is tried again, never lost.
 """
 
 from __future__ import annotations
@@ -13,16 +16,34 @@ from walletdesk.events import Phase
 from walletdesk.events import subscribe as listen
 
 
-def answer(db: Session, event: CustomerWrote) -> None:
+def queue_answer(db: Session, event: CustomerWrote) -> None:
     """Called in the customer's transaction, after their message (redacted) was stored."""
     if event.state != "assistant":
         return
-    conversation = conversations.assistant_conversation(db, conversation_id=event.conversation_id)
+    from walletdesk.assistant.jobs import answer
+
+    answer.enqueue(
+        db,
+        key=f"assistant:{event.conversation_id}:{event.seq}",
+        conversation_id=event.conversation_id,
+        seq=event.seq,
+    )
+
+
+def answer_message(db: Session, *, conversation_id: int, seq: int) -> None:
+    """The assistant's answer to the customer's message `seq`, while the conversation is
+    still in its hands (a person may have taken it meanwhile: then it says nothing)."""
+    conversation = conversations.lock(
+        db, conversation=conversations.assistant_conversation(db, conversation_id=conversation_id)
+    )
     if conversation.state != "assistant":
+        return
+    message = conversations.message_at(db, conversation=conversation, seq=seq)
+    if message is None or message.author != "customer":
         return
     reply = service.reply(
         db,
-        text=event.text,
+        text=message.text,
         lang=conversation.lang,
         memory=dict(conversation.assistant_memory or {}),
         customer_id=conversation.customer_id,
@@ -44,4 +65,4 @@ def answer(db: Session, event: CustomerWrote) -> None:
 
 
 def subscribe() -> None:
-    listen(CustomerWrote, answer, phase=Phase.IN_TRANSACTION)
+    listen(CustomerWrote, queue_answer, phase=Phase.IN_TRANSACTION)

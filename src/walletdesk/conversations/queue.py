@@ -217,10 +217,30 @@ def _rank() -> ColumnElement[int]:
     return case((Conversation.handover_reason.in_(URGENT_REASONS), 0), else_=1)
 
 
+def queue_places(db: Session) -> dict[int, int]:
+    """Every waiting conversation's place (id → 1 for the next to be answered), in one read:
+    the same order as `queue_position`."""
+    waiting = db.scalars(
+        select(Conversation.id)
+        .where(Conversation.state == "queued", Conversation.queued_at.is_not(None))
+        .order_by(_rank(), Conversation.queued_at, Conversation.id)
+    )
+    return {conversation_id: place for place, conversation_id in enumerate(waiting, 1)}
+
+
 def eta_minutes(db: Session, *, position: int) -> int:
-    """About how long the `position`-th in the queue waits: from how long agents took over
-    the last conversations they closed, shared among those available; a few minutes per
-    place when there is no history yet."""
+    """About how long the `position`-th in the queue waits."""
+    return wait_for_place(minutes_per_place(db), position)
+
+
+def wait_for_place(per_place: float, position: int) -> int:
+    return max(1, round(per_place * position))
+
+
+def minutes_per_place(db: Session) -> float:
+    """How long each place in the queue takes: from how long agents took over the last
+    conversations they closed, shared among those available; a few minutes per place when
+    there is no history yet."""
     recent = list(
         db.execute(
             select(Conversation.assigned_at, Conversation.closed_at)
@@ -242,7 +262,7 @@ def eta_minutes(db: Session, *, position: int) -> int:
             )
         )
         per_place = sum(minutes) / max(1, len(minutes)) / max(1, int(capacity or 0))
-    return max(1, round(per_place * position))
+    return per_place
 
 
 def drain(db: Session, *, post: Post) -> int:

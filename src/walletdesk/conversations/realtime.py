@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
 import logging
 import threading
@@ -57,12 +58,24 @@ class MemoryHub:
     def __init__(self) -> None:
         self._topics: dict[str, set[Subscription]] = defaultdict(set)
         self._lock = threading.Lock()
+        self._stamps = itertools.count(1)
+        self._last_stamp = 0
 
     def publish(self, topic: str, notice: dict[str, Any]) -> None:
+        """Offer `notice` to this process's subscribers of `topic`, stamped with a number
+        that grows with each publication here: whatever a client reads from the database
+        after seeing stamp N reflects every change announced up to N (a shared reading can
+        serve all of them)."""
         with self._lock:
             targets = list(self._topics.get(topic, ()))
+            self._last_stamp = next(self._stamps)
+            stamped = {**notice, "stamp": self._last_stamp}
         for subscription in targets:
-            subscription.offer(notice)
+            subscription.offer(stamped)
+
+    def last_stamp(self) -> int:
+        with self._lock:
+            return self._last_stamp
 
     @asynccontextmanager
     async def subscribe(self, *topics: str) -> AsyncIterator[Subscription]:
@@ -191,10 +204,17 @@ def topic_of(conversation_id: int) -> str:
 
 
 def messages_stored(event: MessagesStored) -> None:
-    notice = {"type": "wake", "conversation_id": event.conversation_id, "seq": event.last_seq}
+    notice: dict[str, Any] = {
+        "type": "wake",
+        "conversation_id": event.conversation_id,
+        "seq": event.last_seq,
+    }
+    inbox = dict(notice)
+    if event.message:
+        notice["message"] = json.loads(event.message)
     for hub in list(_hubs):
         hub.publish(topic_of(event.conversation_id), notice)
-        hub.publish(INBOX, notice)
+        hub.publish(INBOX, inbox)
 
 
 def conversation_changed(event: ConversationChanged) -> None:

@@ -8,6 +8,7 @@ Functions take keyword arguments, flush and never commit; staff actions are audi
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import secrets
 from collections.abc import Mapping
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session
 from walletdesk.audit import service as audit
 from walletdesk.conversations import queue
 from walletdesk.conversations.models import AUTHORS, CHANNELS, Conversation, Message
+from walletdesk.conversations.schemas import message_out
 from walletdesk.conversations.signals import (
     ConversationChanged,
     CustomerWrote,
@@ -125,7 +127,20 @@ def get_conversation(
     found: Conversation | None = db.scalar(query)
     if found is None:
         raise NotFound("This conversation does not exist.", code="conversation_not_found")
+    if lock:
+        _held(db).add(found.id)
     return found
+
+
+def _held(db: Session) -> set[int]:
+    """The conversations whose rows this session's current transaction has locked (a
+    savepoint counts apart: rolling it back releases what it locked)."""
+    transaction = db.get_nested_transaction() or db.get_transaction()
+    held = db.info.get("conversation_locks")
+    if held is None or held[0] is not transaction:
+        held = db.info["conversation_locks"] = (transaction, set())
+    locked: set[int] = held[1]
+    return locked
 
 
 def messages_after(db: Session, *, conversation: Conversation, after: int = 0) -> list[Message]:
@@ -176,7 +191,10 @@ def start_conversation(
 
 def lock(db: Session, *, conversation: Conversation) -> Conversation:
     """The conversation's row, locked until the transaction ends (SELECT ... FOR UPDATE on
-    PostgreSQL; SQLite's write lock is already held), with its current values."""
+    PostgreSQL; SQLite's write lock is already held), with its current values. Locked once
+    per transaction: after that no one else can have changed it."""
+    if conversation.id in _held(db) and conversation in db:
+        return conversation
     locked = db.scalar(
         select(Conversation)
         .where(Conversation.id == conversation.id)
@@ -185,12 +203,13 @@ def lock(db: Session, *, conversation: Conversation) -> Conversation:
     )
     if locked is None:
         raise NotFound("This conversation does not exist.", code="conversation_not_found")
+    _held(db).add(locked.id)
     return locked
 
 
 def assistant_conversation(db: Session, *, conversation_id: int) -> Conversation:
     """The conversation a customer has just written in, for the assistant: it answers for the
-    service (no reader), from CustomerWrote in the customer's own transaction."""
+    service (no reader), in a job queued by CustomerWrote."""
     conversation = db.get(Conversation, conversation_id)
     if conversation is None:
         raise NotFound("This conversation does not exist.", code="conversation_not_found")
@@ -218,9 +237,9 @@ def post_message(
     """Store a message, redacted, with the next sequence number of its conversation.
 
     A customer's message that held a secret is followed by a warning, one quoting a number,
-    link, address or handle by the official-channel checker's verdict; then the assistant
-    (a subscriber of CustomerWrote) may answer in the same transaction. An agent's message
-    that asks for a secret is refused."""
+    link, address or handle by the official-channel checker's verdict; then CustomerWrote
+    tells the assistant, which answers after commit. An agent's message that asks for a
+    secret is refused."""
     if author not in AUTHORS:
         raise ValidationFailed("Unknown author.", field="author")
     text = text.strip()
@@ -251,6 +270,10 @@ def post_message(
         if reopened and conversation.state == "queued":
             queue.place(db, conversation=conversation, post=system_message)
         conversation.customer_last_read_seq = conversation.last_seq
+    elif author == "agent":
+        conversation.agent_last_read_seq = conversation.last_seq
+    _stored(db, conversation=conversation, message=message)
+    if author == "customer":  # after the fan-out above: the message reaches screens first
         publish(
             db,
             CustomerWrote(
@@ -261,10 +284,27 @@ def post_message(
                 state=conversation.state,
             ),
         )
-    elif author == "agent":
-        conversation.agent_last_read_seq = conversation.last_seq
-    publish(db, MessagesStored(conversation_id=conversation.id, last_seq=conversation.last_seq))
     return message
+
+
+def message_at(db: Session, *, conversation: Conversation, seq: int) -> Message | None:
+    return db.scalar(
+        select(Message).where(Message.conversation_id == conversation.id, Message.seq == seq)
+    )
+
+
+def _stored(db: Session, *, conversation: Conversation, message: Message) -> None:
+    """Tell the live clients after commit, with the message itself (the usual case needs no
+    read of the database)."""
+    frame = message_out(message).model_dump(mode="json")
+    publish(
+        db,
+        MessagesStored(
+            conversation_id=conversation.id,
+            last_seq=conversation.last_seq,
+            message=json.dumps(frame, ensure_ascii=False),
+        ),
+    )
 
 
 def reply_as_agent(
@@ -289,7 +329,7 @@ def system_message(
 ) -> Message:
     """A message of the service itself, already in the conversation's language."""
     message = _append(db, conversation=conversation, author="system", text=text, data=data)
-    publish(db, MessagesStored(conversation_id=conversation.id, last_seq=conversation.last_seq))
+    _stored(db, conversation=conversation, message=message)
     return message
 
 

@@ -35,10 +35,13 @@ class FollowUpNeeded(Event):
 @dataclass(frozen=True)
 class MessagesStored(Event):
     """New messages of a conversation up to `last_seq`: subscribers after commit wake the
-    clients, which read what came after their last sequence number."""
+    clients. `message` is the one just stored, as the transports show it (JSON): a client
+    whose last message is the one before takes it as it is, any other reads what came after
+    its last sequence number from the database."""
 
     conversation_id: int
     last_seq: int
+    message: str = ""
 
 
 @dataclass(frozen=True)

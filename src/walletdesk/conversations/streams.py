@@ -222,6 +222,20 @@ async def _send(peer: Peer, frame: dict[str, Any]) -> None:
     await peer.websocket.send_text(json.dumps(frame, ensure_ascii=False, default=str))
 
 
+async def _deliver(peer: Peer, notice: dict[str, Any]) -> None:
+    """A wake: the message it carries when it is the next one this connection needs, and
+    from the database whatever else came after the connection's last message."""
+    message = notice.get("message")
+    async with peer.sending:
+        if isinstance(message, dict) and message.get("seq") == peer.last + 1:
+            await _send(peer, {"type": "message", **message})
+            peer.last = peer.last + 1
+        stored = notice.get("seq")
+        behind = not isinstance(stored, int) or stored > peer.last
+    if behind:
+        await _catch_up(peer)
+
+
 async def _catch_up(peer: Peer) -> None:
     """Everything after the last message this connection has, from the database."""
     async with peer.sending:
@@ -240,24 +254,63 @@ async def _catch_up(peer: Peer) -> None:
                 peer.last = frame["seq"]
 
 
-async def _send_position(peer: Peer) -> None:
+class QueueBoard:
+    """This process's reading of the queue (every waiting conversation's place and the wait
+    per place), shared by its waiting customers: when the queue moves, one read serves them
+    all instead of one each."""
+
+    def __init__(self) -> None:
+        self.stamp = -1  # the hub's last stamp when the reading began
+        self.places: dict[int, int] = {}
+        self.per_place = 0.0
+        self._lock = asyncio.Lock()
+
+    async def reading(self, websocket: WebSocket, stamp: int) -> QueueBoard:
+        """A reading that reflects every change announced up to `stamp`."""
+        async with self._lock:
+            if self.stamp < stamp:
+                hub: realtime.MemoryHub = websocket.app.state.chat_hub
+                began = hub.last_stamp()
+
+                def read(db: Session) -> tuple[dict[int, int], float]:
+                    return queue.queue_places(db), queue.minutes_per_place(db)
+
+                self.places, self.per_place = await _in_thread(websocket, read)
+                self.stamp = began
+        return self
+
+
+def _board(websocket: WebSocket) -> QueueBoard:
+    state = websocket.app.state
+    board: QueueBoard | None = getattr(state, "queue_board", None)
+    if board is None:
+        board = state.queue_board = QueueBoard()
+    return board
+
+
+async def _send_position(peer: Peer, stamp: int | None = None) -> None:
     """A waiting customer's place in the queue and the estimated wait, when it changed."""
     if peer.author != "customer":
         return
+    hub: realtime.MemoryHub = peer.websocket.app.state.chat_hub
+    board = await _board(peer.websocket).reading(
+        peer.websocket, hub.last_stamp() if stamp is None else stamp
+    )
+    position = board.places.get(peer.conversation_id)
+    if position == peer.position:
+        return
+    if position is not None:
+        state = "queued"
+        eta: int | None = queue.wait_for_place(board.per_place, position)
+    else:  # it left the queue (or never was in it): say where it is now
 
-    def read(db: Session) -> tuple[str, int | None, int | None]:
-        conversation = db.get(Conversation, peer.conversation_id)
-        if conversation is None:
-            return "closed", None, None
-        position = queue.queue_position(db, conversation=conversation)
-        eta = queue.eta_minutes(db, position=position) if position else None
-        return conversation.state, position, eta
+        def read(db: Session) -> str:
+            conversation = db.get(Conversation, peer.conversation_id)
+            return conversation.state if conversation is not None else "closed"
 
-    state, position, eta = await _in_thread(peer.websocket, read)
-    if position != peer.position:
-        peer.position = position
-        frame = {"type": "queue", "state": state, "position": position, "eta_minutes": eta}
-        await _send(peer, frame)
+        state, eta = await _in_thread(peer.websocket, read), None
+    peer.position = position
+    await _send(peer, {"type": "queue", "state": state, "position": position, "eta_minutes": eta})
 
 
 async def _push(peer: Peer, subscription: realtime.Subscription, scope: Any) -> None:
@@ -267,13 +320,13 @@ async def _push(peer: Peer, subscription: realtime.Subscription, scope: Any) -> 
             kind = notice.get("type")
             mine = notice.get("conversation_id") in (None, peer.conversation_id)
             if kind in ("wake", "resync") and mine:
-                await _catch_up(peer)
+                await _deliver(peer, notice)
             elif kind == "state":
                 if mine:
-                    await _send(peer, notice)
-                await _send_position(peer)
+                    await _send(peer, {k: v for k, v in notice.items() if k != "stamp"})
+                await _send_position(peer, notice.get("stamp"))
             elif kind in ("typing", "read") and notice.get("conn") != peer.conn:
-                await _send(peer, {k: v for k, v in notice.items() if k != "conn"})
+                await _send(peer, {k: v for k, v in notice.items() if k not in ("conn", "stamp")})
             elif kind == "viewer" and peer.author == "agent":
                 await _viewer(peer, notice)
     scope.cancel()
@@ -358,8 +411,8 @@ async def _handle(peer: Peer, kind: str, frame: dict[str, Any]) -> None:
         if len(text) > settings.chat_max_chars:
             raise service.TooLong(field="text", limit=settings.chat_max_chars)
         _limit(peer, settings)
-        await _in_thread(peer.websocket, lambda db: _post(db, peer, text))
-        await _catch_up(peer)  # the sender sees its message (and any answer) at once
+        stored = await _in_thread(peer.websocket, lambda db: _post(db, peer, text))
+        await _deliver(peer, stored)  # the sender sees its message at once, whatever the hub
     elif kind == "typing":
         _broadcast(peer, {"type": "typing", "author": peer.author, "name": peer.name})
     else:
@@ -392,21 +445,28 @@ def _broadcast(peer: Peer, notice: dict[str, Any]) -> None:
     )
 
 
-def _post(db: Session, peer: Peer, text: str) -> None:
-    conversation = service.get_conversation(
-        db, reader=_fresh_reader(db, peer), conversation_id=peer.conversation_id
-    )
+def _post(db: Session, peer: Peer, text: str) -> dict[str, Any]:
+    """Store the message; a wake notice for the sender: the message and the last number."""
     reader = _fresh_reader(db, peer)
+    conversation = service.get_conversation(
+        db, reader=reader, conversation_id=peer.conversation_id, lock=True
+    )
     if peer.author == "agent" and reader.user is not None:
-        service.reply_as_agent(db, conversation=conversation, agent=reader.user, text=text)
+        message = service.reply_as_agent(
+            db, conversation=conversation, agent=reader.user, text=text
+        )
     else:
-        service.post_message(
+        message = service.post_message(
             db,
             conversation=conversation,
             author="customer",
             text=text,
             author_id=reader.user.id if reader.user else None,
         )
+    return {
+        "message": message_out(message).model_dump(mode="json"),
+        "seq": conversation.last_seq,
+    }
 
 
 def _read(db: Session, peer: Peer, seq: int) -> int:
