@@ -27,7 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from walletdesk import __version__, jobs, money
 from walletdesk.config import Settings
-from walletdesk.conversations import realtime
+from walletdesk.conversations import realtime, streams
 from walletdesk.db import (
     make_engine,
     make_probe_engine,
@@ -129,7 +129,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         runner = jobs.start_inline(factory=factory, settings=settings)
         await anyio.to_thread.run_sync(_start_search_model, settings, factory)
         await app.state.chat_hub.start()
+        await app.state.queue_watch.start()
         yield
+        await app.state.queue_watch.stop()
         await app.state.chat_hub.stop()
 
         def shut_down() -> None:  # waits for the jobs thread and closes connections
@@ -155,6 +157,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.db_slots = anyio.CapacityLimiter(request_slots(engine))
     app.state.limiter = make_limiter(settings)
     app.state.chat_hub = realtime.make_hub(settings)
+    app.state.queue_watch = streams.QueueWatch(app)
     app.state.templates = _templates(settings)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     apidocs.mount_assets(app)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 import json
 import logging
 import threading
@@ -58,24 +57,16 @@ class MemoryHub:
     def __init__(self) -> None:
         self._topics: dict[str, set[Subscription]] = defaultdict(set)
         self._lock = threading.Lock()
-        self._stamps = itertools.count(1)
-        self._last_stamp = 0
 
     def publish(self, topic: str, notice: dict[str, Any]) -> None:
-        """Offer `notice` to this process's subscribers of `topic`, stamped with a number
-        that grows with each publication here: whatever a client reads from the database
-        after seeing stamp N reflects every change announced up to N (a shared reading can
-        serve all of them)."""
+        self.deliver_here(topic, notice)
+
+    def deliver_here(self, topic: str, notice: dict[str, Any]) -> None:
+        """Offer `notice` to this process's subscribers of `topic` alone."""
         with self._lock:
             targets = list(self._topics.get(topic, ()))
-            self._last_stamp = next(self._stamps)
-            stamped = {**notice, "stamp": self._last_stamp}
         for subscription in targets:
-            subscription.offer(stamped)
-
-    def last_stamp(self) -> int:
-        with self._lock:
-            return self._last_stamp
+            subscription.offer(notice)
 
     @asynccontextmanager
     async def subscribe(self, *topics: str) -> AsyncIterator[Subscription]:
@@ -171,14 +162,14 @@ class RedisHub(MemoryHub):
                     continue
                 channel = message["channel"].decode()
                 topic = channel[len(self.prefix) :]
-                MemoryHub.publish(self, topic, json.loads(message["data"]))
+                self.deliver_here(topic, json.loads(message["data"]))
         finally:
             with contextlib.suppress(Exception):
                 await client.aclose()
 
     def _wake_all(self) -> None:
         for topic in self.topics():
-            MemoryHub.publish(self, topic, {"type": "resync"})
+            self.deliver_here(topic, {"type": "resync"})
 
 
 def make_hub(settings: Settings) -> MemoryHub:

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import itertools
 import json
+import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -34,6 +35,8 @@ from walletdesk.errors import DomainError, NotFound, RateLimited
 from walletdesk.i18n import N_, gettext, normalize_lang
 from walletdesk.ratelimit import enforce
 from walletdesk.web.deps import Context, Id, current_user
+
+log = logging.getLogger("walletdesk.conversations")
 
 router = APIRouter(prefix="/api/v1/conversations", tags=["conversations"])
 T = TypeVar("T")
@@ -73,8 +76,10 @@ def _settings(websocket: WebSocket) -> Settings:
 async def _in_thread(websocket: WebSocket, work: Callable[[Session], T]) -> T:
     """`work(db)` in a worker thread, in a transaction of its own (committed, then its
     after-commit work run), holding one of the app's database slots like a request."""
-    app = websocket.app
+    return await _in_app_thread(websocket.app, work)
 
+
+async def _in_app_thread(app: Any, work: Callable[[Session], T]) -> T:
     def run() -> T:
         with session_scope(app.state.sessionmaker) as db:
             return work(db)
@@ -179,10 +184,7 @@ async def conversation_socket(
         await websocket.close(code=code, reason=gettext(lang, exc.message, **exc.params)[:120])
         return
     hub: realtime.MemoryHub = websocket.app.state.chat_hub
-    topics = [realtime.topic_of(conversation_id)]
-    if peer.author == "customer":
-        topics.append(realtime.QUEUE)
-    async with hub.subscribe(*topics) as subscription:
+    async with hub.subscribe(realtime.topic_of(conversation_id)) as subscription:
         await _catch_up(peer)
         await _send_position(peer)
         _announce(peer, "join")
@@ -254,63 +256,98 @@ async def _catch_up(peer: Peer) -> None:
                 peer.last = frame["seq"]
 
 
-class QueueBoard:
-    """This process's reading of the queue (every waiting conversation's place and the wait
-    per place), shared by its waiting customers: when the queue moves, one read serves them
-    all instead of one each."""
+class QueueWatch:
+    """Tells this process's waiting customers their place in the queue as it moves. One task
+    per process listens to the queue's changes, reads every place at once (changes that come
+    while it reads are taken together in the next reading) and wakes only the customers whose
+    place or wait changed: a thousand waiting customers cost one read per change, not a
+    thousand."""
 
-    def __init__(self) -> None:
-        self.stamp = -1  # the hub's last stamp when the reading began
-        self.places: dict[int, int] = {}
-        self.per_place = 0.0
-        self._lock = asyncio.Lock()
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.places: dict[int, tuple[int, int]] = {}  # conversation → (place, minutes)
+        self._task: asyncio.Task[None] | None = None
 
-    async def reading(self, websocket: WebSocket, stamp: int) -> QueueBoard:
-        """A reading that reflects every change announced up to `stamp`."""
-        async with self._lock:
-            if self.stamp < stamp:
-                hub: realtime.MemoryHub = websocket.app.state.chat_hub
-                began = hub.last_stamp()
+    async def start(self) -> None:
+        listening = asyncio.Event()
+        self._task = asyncio.create_task(self._watch(listening), name="chat-queue-watch")
+        await listening.wait()
 
-                def read(db: Session) -> tuple[dict[int, int], float]:
-                    return queue.queue_places(db), queue.minutes_per_place(db)
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
 
-                self.places, self.per_place = await _in_thread(websocket, read)
-                self.stamp = began
-        return self
+    async def _watch(self, listening: asyncio.Event) -> None:
+        hub: realtime.MemoryHub = self.app.state.chat_hub
+        async with hub.subscribe(realtime.QUEUE) as subscription:
+            listening.set()
+            while True:
+                await subscription.queue.get()
+                while not subscription.queue.empty():
+                    subscription.queue.get_nowait()
+                try:
+                    await self._refresh(hub)
+                except Exception:  # the database is away: the next change tries again
+                    log.exception("reading the chat queue failed")
+
+    async def _refresh(self, hub: realtime.MemoryHub) -> None:
+        def read(db: Session) -> tuple[dict[int, int], float]:
+            return queue.queue_places(db), queue.minutes_per_place(db)
+
+        places, per_place = await _in_app_thread(self.app, read)
+        now = {c: (p, queue.wait_for_place(per_place, p)) for c, p in places.items()}
+        before, self.places = self.places, now
+        for conversation_id in before.keys() | now.keys():
+            place = now.get(conversation_id)
+            if place != before.get(conversation_id):
+                notice = {
+                    "type": "place",
+                    "conversation_id": conversation_id,
+                    "position": place[0] if place else None,
+                    "eta_minutes": place[1] if place else None,
+                }
+                hub.deliver_here(realtime.topic_of(conversation_id), notice)
 
 
-def _board(websocket: WebSocket) -> QueueBoard:
-    state = websocket.app.state
-    board: QueueBoard | None = getattr(state, "queue_board", None)
-    if board is None:
-        board = state.queue_board = QueueBoard()
-    return board
-
-
-async def _send_position(peer: Peer, stamp: int | None = None) -> None:
-    """A waiting customer's place in the queue and the estimated wait, when it changed."""
+async def _send_position(peer: Peer) -> None:
+    """A waiting customer's place in the queue and the estimated wait, as they connect."""
     if peer.author != "customer":
         return
-    hub: realtime.MemoryHub = peer.websocket.app.state.chat_hub
-    board = await _board(peer.websocket).reading(
-        peer.websocket, hub.last_stamp() if stamp is None else stamp
-    )
-    position = board.places.get(peer.conversation_id)
-    if position == peer.position:
+
+    def read(db: Session) -> tuple[str, int | None, int | None]:
+        conversation = db.get(Conversation, peer.conversation_id)
+        if conversation is None:
+            return "closed", None, None
+        position = queue.queue_position(db, conversation=conversation)
+        eta = queue.eta_minutes(db, position=position) if position else None
+        return conversation.state, position, eta
+
+    state, position, eta = await _in_thread(peer.websocket, read)
+    await _show_place(peer, state, position, eta)
+
+
+async def _place_moved(peer: Peer, notice: dict[str, Any]) -> None:
+    position = notice.get("position")
+    if peer.author != "customer" or position == peer.position:
         return
-    if position is not None:
-        state = "queued"
-        eta: int | None = queue.wait_for_place(board.per_place, position)
-    else:  # it left the queue (or never was in it): say where it is now
+    if isinstance(position, int):
+        await _show_place(peer, "queued", position, notice.get("eta_minutes"))
+        return
 
-        def read(db: Session) -> str:
-            conversation = db.get(Conversation, peer.conversation_id)
-            return conversation.state if conversation is not None else "closed"
+    def read(db: Session) -> str:  # it left the queue: say where it is now
+        conversation = db.get(Conversation, peer.conversation_id)
+        return conversation.state if conversation is not None else "closed"
 
-        state, eta = await _in_thread(peer.websocket, read), None
-    peer.position = position
-    await _send(peer, {"type": "queue", "state": state, "position": position, "eta_minutes": eta})
+    await _show_place(peer, await _in_thread(peer.websocket, read), None, None)
+
+
+async def _show_place(peer: Peer, state: str, position: int | None, eta: Any) -> None:
+    if position != peer.position:
+        peer.position = position
+        frame = {"type": "queue", "state": state, "position": position, "eta_minutes": eta}
+        await _send(peer, frame)
 
 
 async def _push(peer: Peer, subscription: realtime.Subscription, scope: Any) -> None:
@@ -321,12 +358,12 @@ async def _push(peer: Peer, subscription: realtime.Subscription, scope: Any) -> 
             mine = notice.get("conversation_id") in (None, peer.conversation_id)
             if kind in ("wake", "resync") and mine:
                 await _deliver(peer, notice)
-            elif kind == "state":
-                if mine:
-                    await _send(peer, {k: v for k, v in notice.items() if k != "stamp"})
-                await _send_position(peer, notice.get("stamp"))
+            elif kind == "state" and mine:
+                await _send(peer, notice)
+            elif kind == "place" and mine:
+                await _place_moved(peer, notice)
             elif kind in ("typing", "read") and notice.get("conn") != peer.conn:
-                await _send(peer, {k: v for k, v in notice.items() if k not in ("conn", "stamp")})
+                await _send(peer, {k: v for k, v in notice.items() if k != "conn"})
             elif kind == "viewer" and peer.author == "agent":
                 await _viewer(peer, notice)
     scope.cancel()
