@@ -9,7 +9,10 @@ echo server answers the same frame on the same connection: the floor of one hop.
 
 Run from the project root: `.venv/bin/python bench/chat.py`. Sizes and load are settings:
 CHAT_BENCH_SIZES ("1,100,1000"), CHAT_BENCH_MESSAGES (per conversation, 5),
-CHAT_BENCH_SECONDS (per configuration, 30), CHAT_BENCH_MODES ("single,redis").
+CHAT_BENCH_SECONDS (per configuration, 30), CHAT_BENCH_MODES ("single,redis"),
+CHAT_BENCH_PAUSE (seconds a customer waits after their message arrived before the next, 0: as
+fast as the service delivers, which measures its capacity; a real customer writes every 10 s
+or more, which measures the latency they see at that many conversations).
 PostgreSQL (WALLETDESK_BENCH_PG) when it answers, else a SQLite file.
 """
 
@@ -19,6 +22,7 @@ import asyncio
 import contextlib
 import json
 import os
+import random
 import shutil
 import socket
 import statistics
@@ -46,6 +50,7 @@ SIZES = [int(s) for s in os.environ.get("CHAT_BENCH_SIZES", "1,100,1000").split(
 MESSAGES = int(os.environ.get("CHAT_BENCH_MESSAGES", "5"))
 SECONDS = float(os.environ.get("CHAT_BENCH_SECONDS", "30"))
 MODES = [m for m in os.environ.get("CHAT_BENCH_MODES", "single,redis").split(",") if m]
+PAUSE = float(os.environ.get("CHAT_BENCH_PAUSE", "0"))
 PASSWORD = "correct horse battery"
 ECHO = (
     "import asyncio, sys\n"
@@ -210,6 +215,8 @@ async def chat_run(
                     if frame.get("type") == "message" and frame.get("text") == text:
                         run.latencies.append(time.perf_counter() - sent)
                         break
+                if PAUSE and i < MESSAGES - 1:
+                    await asyncio.sleep(PAUSE * (0.5 + random.random()))  # not all in step
             run.ended = max(run.ended, time.perf_counter())
             drain.cancel()
 
@@ -242,6 +249,8 @@ async def echo_run(host: str, count: int) -> Run:
                 await ws.send(text)
                 await ws.recv()
                 run.latencies.append(time.perf_counter() - sent)
+                if PAUSE and i < MESSAGES - 1:
+                    await asyncio.sleep(PAUSE * (0.5 + random.random()))
             run.ended = max(run.ended, time.perf_counter())
 
     ready = asyncio.Event()
@@ -270,6 +279,7 @@ def agent_token(host: str, login: str) -> str:
 def report(mode: str, size: int, ours: Run, echo: Run) -> None:
     p50, p99, rate = ours.figures()
     e50, e99, erate = echo.figures()
+    suffix = f"_pause{PAUSE:g}s" if PAUSE else ""
     for name, value, base, unit in (
         ("p50", p50, e50, "ms"),
         ("p99", p99, e99, "ms"),
@@ -277,7 +287,7 @@ def report(mode: str, size: int, ours: Run, echo: Run) -> None:
     ):
         ratio = value / base if base else float("nan")
         print(
-            f"BENCH chat_{name}_{size}_{mode} {value:.2f} {unit} "
+            f"BENCH chat_{name}_{size}_{mode}{suffix} {value:.2f} {unit} "
             f"baseline={base:.2f} ratio={ratio:.2f}",
             flush=True,
         )
