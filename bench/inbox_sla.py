@@ -41,6 +41,13 @@ CASE_COLUMNS = (
     "id, customer_id, assignee_id, category, status, priority, channel, subject, description,"
     " details, created_at, updated_at"
 )
+# What migration 0033 did for existing cases, and the app keeps as clocks change.
+SLA_DUE_BACKFILL = """
+UPDATE cases SET sla_due_at = (
+    SELECT min(c.due_at) FROM case_sla_clocks c
+    WHERE c.case_id = cases.id AND c.met_at IS NULL AND c.paused_at IS NULL
+)
+"""
 CLOCK_COLUMNS = (
     "case_id, metric, target_seconds, started_at, due_at, warning_at, paused_at,"
     " paused_seconds, met_at, warned_at, breached_at"
@@ -110,6 +117,7 @@ def seed(url: str, cases: int, now: datetime) -> int:
                     for clock in _clocks(rng, row, now):
                         copy.write_row(clock)
             cur.execute("SELECT setval(pg_get_serial_sequence('cases', 'id'), %s)", (cases,))
+            cur.execute(SLA_DUE_BACKFILL)  # each case's earliest running clock, as the app keeps
         conn.commit()
         conn.autocommit = True
         conn.execute("VACUUM ANALYZE")

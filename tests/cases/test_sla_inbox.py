@@ -11,8 +11,10 @@ from sqlalchemy import update
 from tests.cases.conftest import make_case
 from tests.conftest import bearer, sign_in
 from walletdesk.cases import service
+from walletdesk.cases.models import Case
 from walletdesk.cases.sla.models import SlaClock
 from walletdesk.cases.sla.timeleft import duration
+from walletdesk.cases.sla.tracking import refresh_due
 from walletdesk.db import session_scope
 from walletdesk.identity.models import User
 
@@ -26,6 +28,7 @@ def _due_in(app, case_id: int, left: timedelta, *, warned: bool = False) -> None
             .where(SlaClock.case_id == case_id)
             .values(due_at=now + left, warning_at=now + (-timedelta(hours=1) if warned else left))
         )
+        refresh_due(db, case=db.get(Case, case_id))
 
 
 def _rows(page: str) -> list[tuple[str, str]]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, String, Text
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from walletdesk.db import Base, UTCDateTime, utcnow
@@ -25,6 +25,7 @@ SYSTEM_CHANNELS = frozenset({"risk"})
 
 class Case(Base):
     __tablename__ = "cases"
+    __table_args__ = (Index("ix_cases_sla_due", "sla_due_at", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
@@ -45,6 +46,8 @@ class Case(Base):
     currency: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    # When the earliest running SLA clock is due (none running: empty), kept by cases.sla.
+    sla_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     customer: Mapped[User] = relationship(foreign_keys=[customer_id], lazy="raise_on_sql")
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id], lazy="raise_on_sql")

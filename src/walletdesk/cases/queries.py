@@ -21,7 +21,7 @@ from walletdesk.cases.models import (
     CaseMessage,
     parse_case_number,
 )
-from walletdesk.cases.sla.timeleft import DUE_SOON, NextDue, next_due, next_due_of
+from walletdesk.cases.sla.timeleft import DUE_SOON, NextDue, next_due_of
 from walletdesk.cases.types import ACTIVE_STATES
 from walletdesk.db import utcnow
 from walletdesk.errors import NotFound
@@ -112,11 +112,10 @@ def list_cases(db: Session, *, user: User, filters: CaseFilter) -> CasePage:
 
 def _with_next_due(
     query: Select[Case], due: str, *, now: datetime
-) -> tuple[Select[Case], ColumnElement[datetime]]:
-    """The query joined to each case's earliest running SLA clock, filtered by time left."""
-    found = next_due()
-    query = query.outerjoin(found, found.c.case_id == Case.id)
-    due_at: ColumnElement[datetime] = found.c.due_at
+) -> tuple[Select[Case], ColumnElement[datetime | None]]:
+    """The query with each case's earliest running SLA clock (kept on the case, indexed),
+    filtered by time left."""
+    due_at: ColumnElement[datetime | None] = Case.sla_due_at.expression
     if due == "breached":
         query = query.where(due_at <= now)
     elif due == "soon":

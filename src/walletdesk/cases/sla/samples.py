@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from walletdesk.cases.models import Case
 from walletdesk.cases.sla.models import SlaClock
 from walletdesk.cases.sla.policies import Policy
-from walletdesk.cases.sla.tracking import due_of, policy_of
+from walletdesk.cases.sla.tracking import due_of, policy_of, refresh_due
 
 LONG_AGO = timedelta(days=10)  # long enough for any target to have passed
 
@@ -38,6 +38,9 @@ def place_demo_clocks(db: Session, *, customer_id: int, now: datetime) -> None:
         started = now - LONG_AGO if index == 0 else _just_warned(policy, clocks[0], now)
         for clock in clocks:
             _restart(policy, clock, started)
+        case = db.get(Case, clocks[0].case_id)
+        if case is not None:
+            refresh_due(db, case=case)
 
 
 def _restart(policy: Policy, clock: SlaClock, started: datetime) -> None:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Subquery, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from walletdesk.cases.sla.models import SlaClock
@@ -48,16 +48,6 @@ class TimeLeft:
         if self.state == "overdue":
             return _(OVERDUE, time=duration(self.amount, _))
         return _(LEFT, time=duration(self.amount, _))
-
-
-def next_due() -> Subquery:
-    """Per case with a running clock: the earliest due time of its open, unpaused clocks."""
-    return (
-        select(SlaClock.case_id.label("case_id"), func.min(SlaClock.due_at).label("due_at"))
-        .where(SlaClock.met_at.is_(None), SlaClock.paused_at.is_(None))
-        .group_by(SlaClock.case_id)
-        .subquery("next_due")
-    )
 
 
 def breached_count(db: Session, *, now: datetime) -> int:

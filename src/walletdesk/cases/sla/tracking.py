@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from walletdesk.cases.models import Case
@@ -46,6 +46,19 @@ def follow(
             customer_wrote(db, case=case, at=at)
     elif type == "status":
         status_changed(db, case=case, old=str(data.get("from")), new=str(data.get("to")), at=at)
+    else:
+        return
+    refresh_due(db, case=case)
+
+
+def refresh_due(db: Session, *, case: Case) -> None:
+    """The case's `sla_due_at` after its clocks changed: the earliest running one's due time."""
+    db.flush()
+    case.sla_due_at = db.scalar(
+        select(func.min(SlaClock.due_at)).where(
+            SlaClock.case_id == case.id, SlaClock.met_at.is_(None), SlaClock.paused_at.is_(None)
+        )
+    )
 
 
 def start(db: Session, *, case: Case, at: datetime) -> list[SlaClock]:
