@@ -43,10 +43,12 @@ CASE_COLUMNS = (
 )
 # What migration 0033 did for existing cases, and the app keeps as clocks change.
 SLA_DUE_BACKFILL = """
-UPDATE cases SET sla_due_at = (
-    SELECT min(c.due_at) FROM case_sla_clocks c
-    WHERE c.case_id = cases.id AND c.met_at IS NULL AND c.paused_at IS NULL
-)
+UPDATE cases SET sla_due_at = running.due_at
+FROM (
+    SELECT case_id, min(due_at) AS due_at FROM case_sla_clocks
+    WHERE met_at IS NULL AND paused_at IS NULL GROUP BY case_id
+) AS running
+WHERE running.case_id = cases.id
 """
 CLOCK_COLUMNS = (
     "case_id, metric, target_seconds, started_at, due_at, warning_at, paused_at,"

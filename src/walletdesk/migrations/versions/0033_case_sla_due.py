@@ -16,10 +16,12 @@ branch_labels = None
 depends_on = None
 
 BACKFILL = """
-UPDATE cases SET sla_due_at = (
-    SELECT min(c.due_at) FROM case_sla_clocks c
-    WHERE c.case_id = cases.id AND c.met_at IS NULL AND c.paused_at IS NULL
-)
+UPDATE cases SET sla_due_at = running.due_at
+FROM (
+    SELECT case_id, min(due_at) AS due_at FROM case_sla_clocks
+    WHERE met_at IS NULL AND paused_at IS NULL GROUP BY case_id
+) AS running
+WHERE running.case_id = cases.id
 """
 
 
