@@ -4,6 +4,8 @@ outside support hours the customer is told when a person answers and a case foll
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -162,6 +164,10 @@ def test_outside_support_hours_the_customer_is_told_when_and_a_case_follows(
     notice = page["messages"][-1]
     assert notice["data"]["kind"] == "after_hours"
     assert "A person will reply from" in notice["text"]
+    # The wait shown beside the queue counts from the next opening, not "about 3 minutes".
+    opening = datetime.fromisoformat(notice["data"]["at"])
+    until_open = (opening - datetime.now(UTC)).total_seconds() / 60
+    assert page["state"] == "queued" and page["eta_minutes"] >= until_open - 1
     with session_scope(app.state.sessionmaker) as db:
         case = db.scalars(select(Case)).one()
         conversation = db.get(Conversation, conversation_id)

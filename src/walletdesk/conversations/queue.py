@@ -229,12 +229,22 @@ def queue_places(db: Session) -> dict[int, int]:
 
 
 def eta_minutes(db: Session, *, position: int) -> int:
-    """About how long the `position`-th in the queue waits."""
-    return wait_for_place(minutes_per_place(db), position)
+    """About how long the `position`-th in the queue waits (outside support hours, from the
+    next opening)."""
+    return wait_for_place(minutes_per_place(db), position, closed=minutes_until_open(db))
 
 
-def wait_for_place(per_place: float, position: int) -> int:
-    return max(1, round(per_place * position))
+def wait_for_place(per_place: float, position: int, *, closed: float = 0.0) -> int:
+    return max(1, round(closed + per_place * position))
+
+
+def minutes_until_open(db: Session) -> float:
+    """0 during support hours; else the minutes until people answer again."""
+    hours = support_hours(service_settings(db).support_hours)
+    now = utcnow()
+    if hours.is_open(now):
+        return 0.0
+    return max(0.0, (hours.next_opening(now) - now).total_seconds() / 60)
 
 
 def minutes_per_place(db: Session) -> float:

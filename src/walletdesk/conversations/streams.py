@@ -293,11 +293,11 @@ class QueueWatch:
                     log.exception("reading the chat queue failed")
 
     async def _refresh(self, hub: realtime.MemoryHub) -> None:
-        def read(db: Session) -> tuple[dict[int, int], float]:
-            return queue.queue_places(db), queue.minutes_per_place(db)
+        def read(db: Session) -> tuple[dict[int, int], float, float]:
+            return queue.queue_places(db), queue.minutes_per_place(db), queue.minutes_until_open(db)
 
-        places, per_place = await _in_app_thread(self.app, read)
-        now = {c: (p, queue.wait_for_place(per_place, p)) for c, p in places.items()}
+        places, per_place, closed = await _in_app_thread(self.app, read)
+        now = {c: (p, queue.wait_for_place(per_place, p, closed=closed)) for c, p in places.items()}
         before, self.places = self.places, now
         for conversation_id in before.keys() | now.keys():
             place = now.get(conversation_id)
