@@ -29,12 +29,7 @@ def answer(run: TaskRun) -> None:
             answer_message(run.db, conversation_id=conversation_id, seq=seq)
     except Exception:
         log.exception("the assistant failed on conversation %s; handing over", conversation_id)
-        conversation = conversations.lock(
-            run.db,
-            conversation=conversations.assistant_conversation(
-                run.db, conversation_id=conversation_id
-            ),
-        )
+        conversation = conversations.assistant_conversation(run.db, conversation_id=conversation_id)
         if conversation.state == "assistant":
             conversations.request_handover(
                 run.db, conversation=conversation, reason="low_confidence"

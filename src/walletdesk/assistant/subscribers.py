@@ -33,9 +33,7 @@ def queue_answer(db: Session, event: CustomerWrote) -> None:
 def answer_message(db: Session, *, conversation_id: int, seq: int) -> None:
     """The assistant's answer to the customer's message `seq`, while the conversation is
     still in its hands (a person may have taken it meanwhile: then it says nothing)."""
-    conversation = conversations.lock(
-        db, conversation=conversations.assistant_conversation(db, conversation_id=conversation_id)
-    )
+    conversation = conversations.assistant_conversation(db, conversation_id=conversation_id)
     if conversation.state != "assistant":
         return
     message = conversations.message_at(db, conversation=conversation, seq=seq)

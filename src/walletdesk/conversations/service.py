@@ -195,9 +195,19 @@ def lock(db: Session, *, conversation: Conversation) -> Conversation:
     per transaction: after that no one else can have changed it."""
     if conversation.id in _held(db) and conversation in db:
         return conversation
+    return _locked_row(db, conversation_id=conversation.id)
+
+
+def assistant_conversation(db: Session, *, conversation_id: int) -> Conversation:
+    """The conversation a customer has just written in, locked, for the assistant: it answers
+    for the service (no reader), in a job queued by CustomerWrote."""
+    return _locked_row(db, conversation_id=conversation_id)
+
+
+def _locked_row(db: Session, *, conversation_id: int) -> Conversation:
     locked = db.scalar(
         select(Conversation)
-        .where(Conversation.id == conversation.id)
+        .where(Conversation.id == conversation_id)
         .with_for_update()
         .execution_options(populate_existing=True)
     )
@@ -205,15 +215,6 @@ def lock(db: Session, *, conversation: Conversation) -> Conversation:
         raise NotFound("This conversation does not exist.", code="conversation_not_found")
     _held(db).add(locked.id)
     return locked
-
-
-def assistant_conversation(db: Session, *, conversation_id: int) -> Conversation:
-    """The conversation a customer has just written in, for the assistant: it answers for the
-    service (no reader), in a job queued by CustomerWrote."""
-    conversation = db.get(Conversation, conversation_id)
-    if conversation is None:
-        raise NotFound("This conversation does not exist.", code="conversation_not_found")
-    return conversation
 
 
 def remember(db: Session, *, conversation: Conversation, memory: Mapping[str, Any]) -> None:
