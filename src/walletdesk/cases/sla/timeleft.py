@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from walletdesk.cases.models import Case
 from walletdesk.cases.sla.models import SlaClock
 from walletdesk.i18n import N_
 
@@ -51,11 +52,9 @@ class TimeLeft:
 
 
 def breached_count(db: Session, *, now: datetime) -> int:
-    """How many cases have a running clock past its due time."""
-    query = select(func.count(func.distinct(SlaClock.case_id))).where(
-        SlaClock.met_at.is_(None), SlaClock.paused_at.is_(None), SlaClock.due_at <= now
-    )
-    return db.scalar(query) or 0
+    """How many cases have a running clock past its due time (their earliest, kept on the
+    case)."""
+    return db.scalar(select(func.count()).select_from(Case).where(Case.sla_due_at <= now)) or 0
 
 
 def next_due_of(db: Session, *, case_ids: Collection[int]) -> dict[int, NextDue]:
