@@ -273,6 +273,38 @@ def test_unfreezing_a_stolen_account_resets_it_and_a_second_person_lifts_the_fre
     assert {"account.secure", "account.unfreeze", "case.status"} <= audited
 
 
+def test_a_freeze_by_risk_control_lifted_from_a_recovery_case_is_told_on_both_cases(app, people):
+    """Risk control froze the account on its own review case; the customer proves the account on
+    a recovery case, which promises to say there when the freeze is lifted: both cases say so."""
+    with session_scope(app.state.sessionmaker) as db:
+        freeze = risk.freeze_account(
+            db,
+            user_id=people.customer.id,
+            reason=risk.R.REASONS["velocity"],
+            staff=None,
+            rule="velocity",
+        )
+        freeze_case = freeze.case_id
+    assert freeze_case is not None
+    case_id = _report(app, people.customer, reason="frozen")
+    assert case_id != freeze_case
+    _to_review(app, case_id, people.customer)
+    _decide(app, case_id, people.agent, "unfreeze", reason="The payments were yours")
+    assert not any("no longer frozen" in x for x in _told(app, case_id))
+    with session_scope(app.state.sessionmaker) as db:
+        (pending,) = approvals.pending_for(db, customer_id=people.customer.id, kind="unfreeze")
+        approvals.decide(
+            db, approval_id=pending.id, staff=db.get(User, people.supervisor.id), approve=True
+        )
+    with session_scope(app.state.sessionmaker) as db:
+        assert not risk.is_frozen(db, user_id=people.customer.id)
+    for told_on in (case_id, freeze_case):
+        assert [x for x in _told(app, told_on) if "no longer frozen" in x] == [
+            "Your account is no longer frozen: you can send and withdraw again."
+        ]
+    assert any("lifted the freeze" in x for x in _timeline(app, case_id))
+
+
 def _audit_actions(app) -> set[str]:
     with session_scope(app.state.sessionmaker) as db:
         return set(db.scalars(select(AuditEntry.action)))

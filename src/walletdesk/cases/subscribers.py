@@ -261,15 +261,16 @@ def freeze_lifted(db: Session, event: risk_signals.FreezeLifted) -> None:
         text = N_("{actor} lifted the freeze on the account, asked by {requester}")
         requester = identity.get_user(db, user_id=event.requested_by_id or event.staff_id)
         params, translated = {"requester": requester.display_name}, ()
-    _line(
-        db,
-        event.case_id,
-        actor_id=event.staff_id,
-        text=text,
-        params=params,
-        translated=translated,
-        tell_customer=NO_LONGER_FROZEN,
-    )
+    for case_id in dict.fromkeys((event.case_id, event.asked_on_case_id)):
+        _line(
+            db,
+            case_id,
+            actor_id=event.staff_id,
+            text=text,
+            params=params,
+            translated=translated,
+            tell_customer=NO_LONGER_FROZEN,
+        )
 
 
 def held_payment_decided(db: Session, event: risk_signals.HeldPaymentDecided) -> None:

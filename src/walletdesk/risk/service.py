@@ -512,6 +512,7 @@ def _lift(db: Session, approval: Approval, approver: User) -> dict[str, object]:
         staff_id=approver.id,
         requested_by_id=approval.requested_by_id,
         case_id=freeze.case_id,
+        asked_on_case_id=approval.case_id if approval.case_id != freeze.case_id else None,
     )
     publish(db, lifted)
     user = identity.get_user(db, user_id=freeze.user_id)

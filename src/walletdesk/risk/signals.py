@@ -58,7 +58,9 @@ class AccountFrozen(Event):
 @dataclass(frozen=True)
 class FreezeLifted(Event):
     """One freeze was lifted: through an approval (`staff_id` approved what `requested_by_id`
-    asked) or by the system once its cause was settled (`staff_id` None)."""
+    asked) or by the system once its cause was settled (`staff_id` None). `case_id`: the
+    freeze's own case; `asked_on_case_id`: the case the lifting was asked from, when another
+    (a recovery case), whose customer was promised to be told there."""
 
     freeze_id: int
     user_id: int
@@ -66,6 +68,7 @@ class FreezeLifted(Event):
     staff_id: int | None = None
     requested_by_id: int | None = None
     case_id: int | None = None
+    asked_on_case_id: int | None = None
 
 
 @dataclass(frozen=True)
