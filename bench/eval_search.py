@@ -38,6 +38,9 @@ from walletdesk.helpcenter.training import Example  # noqa: E402
 PROJECT_SETS = {
     "heldout": ROOT / "tests" / "helpcenter" / "heldout-queries.yaml",
     "fresh": ROOT / "tests" / "helpcenter" / "fresh-queries.yaml",
+    # Written from topics.yaml and the articles only, by a writer who never saw any training
+    # data or query set; read by this evaluation alone (never by training, never tuned on).
+    "independent": ROOT / "tests" / "helpcenter" / "independent-queries.yaml",
 }
 # The neighbouring topics the issue names; each group's mutual confusions are listed.
 NEIGHBOURS = (

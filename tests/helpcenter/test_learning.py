@@ -4,6 +4,10 @@ next model build answers it. The evaluation's test split never reaches a build."
 
 from __future__ import annotations
 
+import builtins
+import io
+from pathlib import Path
+
 import numpy as np
 import pytest
 from sqlalchemy import select
@@ -39,6 +43,20 @@ def test_the_test_split_never_reaches_a_model_build(monkeypatch):
         raise AssertionError("a model build read the test split")
 
     monkeypatch.setattr(training, "test_examples", forbidden)
+    # The evaluation-only sets (held-out, fresh, independent) are never opened by a build.
+    evaluation_only = {p.resolve() for p in Path(__file__).parent.glob("*-queries.yaml")}
+    assert len(evaluation_only) >= 3
+    real_open = builtins.open
+
+    def guarded_open(file, *args, **kwargs):
+        if isinstance(file, (str, Path)) and Path(file).resolve() in evaluation_only:
+            raise AssertionError(f"a model build read the evaluation set {file}")
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", guarded_open)
+    monkeypatch.setattr(io, "open", guarded_open)
+    training.paraphrase_examples.cache_clear()
+    training.dev_examples.cache_clear()
     docs = docs_from_articles(read_articles())
     built = model.build(SearchIndex.build(docs), docs)
     assert set(built.thresholds) == {"zh", "en"}
