@@ -201,7 +201,7 @@ def main() -> None:
         f"{model.thresholds}, lexical floor {model.lexical_floor}"
     )
     sizes = training.split_sizes()
-    for source in ("paraphrases", "paraphrases-more", "dev", "banking77"):
+    for source in (*training.PARAPHRASE_FILES, "dev", "banking77"):
         for lang in ("zh", "en"):
             parts = {s: sizes.get((source, lang, s), 0) for s, _ in training.SPLITS}
             if any(parts.values()):
