@@ -41,6 +41,7 @@ from walletdesk.i18n import N_, Translator, catalog, gettext
 from walletdesk.identity.present import local_time
 from walletdesk.money import format_minor
 from walletdesk.ratelimit import make_limiter
+from walletdesk.references import case_number
 from walletdesk.safety.accesslog import install_access_log_filter
 from walletdesk.wallet.history import status_label
 from walletdesk.wallet.reasons import reason_text
@@ -238,6 +239,7 @@ def _templates(settings: Settings) -> Jinja2Templates:
     templates.env.globals["step_text"] = step_text
     templates.env.globals["step_note"] = step_note
     templates.env.globals["staff_step_note"] = staff_step_note
+    templates.env.globals["case_number"] = case_number
     return templates
 
 

@@ -23,6 +23,7 @@ from walletdesk.errors import Forbidden
 from walletdesk.i18n import Translator
 from walletdesk.identity import account, staff_actions
 from walletdesk.identity.models import LoginGuard, SecurityEvent, User
+from walletdesk.references import case_number
 from walletdesk.risk import service as risk
 from walletdesk.wallet import service as wallet
 
@@ -189,7 +190,8 @@ def test_a_fee_refund_is_asked_on_the_case_and_approved_on_the_queue(app, client
     assert 'href="/console/approvals"' in queue  # in the navigation
     assert "/approve" in queue and "/reject" in queue
     assert "Refund a fee" in queue and withdrawal in queue and "Wrong tier" in queue
-    assert "Agent A" in queue and f'href="/console/cases/{case_id}"' in queue
+    assert "Agent A" in queue
+    assert f'href="/console/cases/{case_id}">{case_number(case_id)}</a>' in queue
     with session_scope(app.state.sessionmaker) as db:
         approval_id = db.scalar(select(Approval.id))
     assert _post(client, f"/console/approvals/{approval_id}/approve").status_code == 303
