@@ -64,7 +64,7 @@ def test_the_inbox_shows_sorts_and_filters_by_time_left(app, client, people):
     ]
     assert 'class="sla sla-red" data-sla="overdue">overdue 40m' in page
     assert 'class="sla sla-amber" data-sla="warning">30m left' in page
-    assert "1 cases are past their SLA time" in page
+    assert "1 case is past its SLA time" in page
 
     newest_first = [number for number, _ in _rows(client.get("/console?lang=en").text)]
     assert newest_first[0] == f"WD-{waiting:06d}"  # the default order is unchanged
