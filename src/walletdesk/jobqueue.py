@@ -27,6 +27,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import JSON, Index, Integer, String, delete, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from walletdesk.config import Settings, settings_of
@@ -131,22 +133,27 @@ def registered_tasks(settings: Settings | None = None) -> list[Task]:
 def enqueue(db: Session, task: Task, *, key: str, payload: dict[str, Any]) -> int | None:
     """Queue `task` in `db`'s transaction; None when a job with this key was queued before.
     Call with the caller's session: the job exists exactly when the caller's work commits."""
-    if db.scalar(select(QueuedJob.id).where(QueuedJob.key == key[:200])) is not None:
-        return None
-    job = QueuedJob(
-        key=key[:200],
-        name=task.name,
-        payload=payload,
-        max_attempts=task.max_attempts,
-        run_after=utcnow(),
+    dialect = db.get_bind().dialect.name
+    insert = {"postgresql": pg_insert, "sqlite": sqlite_insert}[dialect]
+    job_id: int | None = db.scalar(
+        insert(QueuedJob)
+        .values(
+            key=key[:200],
+            name=task.name,
+            payload=payload,
+            max_attempts=task.max_attempts,
+            run_after=utcnow(),
+        )
+        .on_conflict_do_nothing(index_elements=[QueuedJob.key])
+        .returning(QueuedJob.id)
     )
-    db.add(job)
-    db.flush()
-    hand_over(db, job_id=job.id, eager=task.eager)
-    return job.id
+    if job_id is None:
+        return None
+    hand_over(db, job_id=job_id, eager=task.eager, task=task)
+    return job_id
 
 
-def hand_over(db: Session, *, job_id: int, eager: bool) -> None:
+def hand_over(db: Session, *, job_id: int, eager: bool, task: Task | None = None) -> None:
     """Give the pending job to whoever retries it (procrastinate on PostgreSQL, in this same
     transaction), and try it once after commit when `eager`."""
     if db.get_bind().dialect.name == "postgresql":
@@ -159,7 +166,7 @@ def hand_over(db: Session, *, job_id: int, eager: bool) -> None:
         factory = make_sessionmaker(db.get_bind().engine, info={"settings": settings})
 
         def try_now() -> None:
-            run_job(factory, settings, job_id=job_id)
+            run_job(factory, settings, job_id=job_id, task=task)
 
         after_commit(db, try_now)
 
@@ -171,12 +178,13 @@ def run_job(
     job_id: int,
     now: datetime | None = None,
     owner: str = OWNER,
+    task: Task | None = None,
 ) -> str:
     """One try of job `job_id` if it is due and free: "done", "retry" (it failed and will be
     tried again), "failed" (out of tries), or "skipped" (not due, running elsewhere, finished).
     Never raises for the task's failure: it is recorded on the row."""
     now = now or utcnow()
-    claimed = _claim(factory, job_id=job_id, now=now, owner=owner)
+    claimed = _claim(factory, job_id=job_id, now=now, owner=owner, task=task)
     if claimed is None:
         return "skipped"
     try:
@@ -196,29 +204,34 @@ def _describe(exc: Exception) -> str:
 
 
 def _claim(
-    factory: sessionmaker[Session], *, job_id: int, now: datetime, owner: str
+    factory: sessionmaker[Session],
+    *,
+    job_id: int,
+    now: datetime,
+    owner: str,
+    task: Task | None = None,
 ) -> QueuedJob | None:
-    """Compare-and-set: only one runner's UPDATE finds the job pending, due and unleased."""
+    """Compare-and-set: only one runner's UPDATE finds the job pending, due and unleased.
+    `task`: the job's task when the caller knows it (it just queued it): one statement then."""
     with session_scope(factory) as db:
-        name = db.scalar(select(QueuedJob.name).where(QueuedJob.id == job_id))
-        task = _TASKS.get(name or "")
-        if task is None:  # a process of another version: left to one that knows the task
-            log.warning("job %s: task %s is not registered here", job_id, name)
-            return None
-        lease = task.lease
-        claimed = db.execute(
+        if task is None:
+            name = db.scalar(select(QueuedJob.name).where(QueuedJob.id == job_id))
+            task = _TASKS.get(name or "")
+            if task is None:  # a process of another version: left to one that knows the task
+                log.warning("job %s: task %s is not registered here", job_id, name)
+                return None
+        claimed: QueuedJob | None = db.scalar(
             update(QueuedJob)
-            .where(QueuedJob.id == job_id, *_due(now))
+            .where(QueuedJob.id == job_id, QueuedJob.name == task.name, *_due(now))
             .values(
-                locked_until=now + lease,
+                locked_until=now + task.lease,
                 locked_by=owner,
                 attempts=QueuedJob.attempts + 1,
             )
+            .returning(QueuedJob)
             .execution_options(synchronize_session=False)
         )
-        if claimed.rowcount != 1:  # type: ignore[attr-defined]
-            return None
-        return db.get(QueuedJob, job_id)
+        return claimed
 
 
 def _due(now: datetime) -> tuple[Any, ...]:

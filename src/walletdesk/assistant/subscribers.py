@@ -47,6 +47,8 @@ def answer_message(db: Session, *, conversation_id: int, seq: int) -> None:
         customer_id=conversation.customer_id,
     )
     article = {"slug": reply.article[0], "title": reply.article[1]} if reply.article else None
+    # Kept first: the message's own write of the conversation's row carries it (one UPDATE).
+    conversations.remember(db, conversation=conversation, memory=reply.memory)
     conversations.post_message(
         db,
         conversation=conversation,
@@ -55,7 +57,6 @@ def answer_message(db: Session, *, conversation_id: int, seq: int) -> None:
         article=article,
         data=reply.data,
     )
-    conversations.remember(db, conversation=conversation, memory=reply.memory)
     if reply.kind == "handover" and reply.handover_reason is not None:
         conversations.request_handover(
             db, conversation=conversation, reason=reply.handover_reason, collected=reply.collected

@@ -219,9 +219,8 @@ def _locked_row(db: Session, *, conversation_id: int) -> Conversation:
 
 def remember(db: Session, *, conversation: Conversation, memory: Mapping[str, Any]) -> None:
     """Keep the assistant's memory of the conversation (a JSON-serialisable dict: the details
-    collected, the topic, its unsure turns in a row)."""
+    collected, the topic, its unsure turns in a row); written with the next flush."""
     conversation.assistant_memory = dict(memory)
-    db.flush()
 
 
 def post_message(
@@ -344,9 +343,14 @@ def _append(
     article: Mapping[str, str] | None = None,
     data: Mapping[str, Any] | None = None,
 ) -> Message:
-    """Called with the conversation's row locked: the next number is this one's alone."""
+    """Called with the conversation's row locked: the next number is this one's alone. Its
+    author has read it (set here, so that one UPDATE of the conversation's row carries both)."""
     conversation.last_seq += 1
     conversation.updated_at = utcnow()
+    if author == "customer":
+        conversation.customer_last_read_seq = conversation.last_seq
+    elif author == "agent":
+        conversation.agent_last_read_seq = conversation.last_seq
     message = Message(
         conversation_id=conversation.id,
         seq=conversation.last_seq,
