@@ -30,6 +30,7 @@ from sqlalchemy import JSON, Index, Integer, String, delete, func, or_, select, 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.sql.expression import Executable
 
 from walletdesk.config import Settings, settings_of
 from walletdesk.db import Base, UTCDateTime, after_commit, make_sessionmaker, session_scope, utcnow
@@ -133,20 +134,23 @@ def registered_tasks(settings: Settings | None = None) -> list[Task]:
 def enqueue(db: Session, task: Task, *, key: str, payload: dict[str, Any]) -> int | None:
     """Queue `task` in `db`'s transaction; None when a job with this key was queued before.
     Call with the caller's session: the job exists exactly when the caller's work commits."""
-    dialect = db.get_bind().dialect.name
-    insert = {"postgresql": pg_insert, "sqlite": sqlite_insert}[dialect]
-    job_id: int | None = db.scalar(
-        insert(QueuedJob)
-        .values(
-            key=key[:200],
-            name=task.name,
-            payload=payload,
-            max_attempts=task.max_attempts,
-            run_after=utcnow(),
+    values = {
+        "key": key[:200],
+        "name": task.name,
+        "payload": payload,
+        "max_attempts": task.max_attempts,
+        "run_after": utcnow(),
+    }
+    queued: Executable
+    if db.get_bind().dialect.name == "postgresql":
+        pg = pg_insert(QueuedJob).values(values).on_conflict_do_nothing(index_elements=["key"])
+        queued = pg.returning(QueuedJob.id)
+    else:
+        lite = (
+            sqlite_insert(QueuedJob).values(values).on_conflict_do_nothing(index_elements=["key"])
         )
-        .on_conflict_do_nothing(index_elements=[QueuedJob.key])
-        .returning(QueuedJob.id)
-    )
+        queued = lite.returning(QueuedJob.id)
+    job_id: int | None = db.scalar(queued)
     if job_id is None:
         return None
     hand_over(db, job_id=job_id, eager=task.eager, task=task)
