@@ -32,6 +32,9 @@ WIDGET_TEXTS = {
     "system": N_("Notice"),
     "article": N_("Help article"),
     "queue": N_("You are number {position} in the queue. Estimated wait: about {minutes} min."),
+    "queue_hours": N_(
+        "You are number {position} in the queue. Estimated wait: about {hours} h {minutes} min."
+    ),
     "assigned": N_("A member of our support team has joined."),
     "offline": N_("Connection lost. Reconnecting…"),
     "failed": N_("The message could not be sent. Please try again."),

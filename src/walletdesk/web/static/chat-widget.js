@@ -320,7 +320,10 @@
     showState(state, position, minutes) {
       if (state) this.root.dataset.state = state;
       if (state === "queued" && position) {
-        this.status.textContent = fill(this.texts.queue, { position, minutes: minutes || 1 });
+        const wait = Math.max(minutes || 1, 1);
+        this.status.textContent = wait < 60
+          ? fill(this.texts.queue, { position, minutes: wait })
+          : fill(this.texts.queue_hours, { position, hours: Math.floor(wait / 60), minutes: wait % 60 });
         this.status.hidden = false;
       } else if (state === "assigned") {
         this.status.textContent = this.texts.assigned;
