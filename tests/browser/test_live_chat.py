@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
@@ -115,3 +116,48 @@ def test_a_visitor_and_an_agent_chat_live_and_a_reload_loses_nothing(
     _set_presence(agent, "away")
     agent_context.close()
     visitor_context.close()
+
+
+def test_where_websockets_are_blocked_the_queue_place_still_moves_live(
+    browser: Browser, live_server: LiveServer
+):
+    """The widget falls back to server-sent events; a waiting visitor's place still moves up
+    without a reload when the customer ahead of them is taken by an agent."""
+    visitors = []
+    for _ in range(2):
+        context = browser.new_context(base_url=live_server.url, locale="zh-CN")
+        context.add_init_script("delete window.WebSocket;")  # as behind a proxy that blocks it
+        page = context.new_page()
+        page.goto("/help?lang=zh")
+        page.locator(".wd-chat-launcher").click()
+        _say(page, "你好")
+        page.locator(".wd-chat-person").click()
+        expect(page.locator(".wd-chat-status")).to_contain_text(re.compile(r"排第 \d+ 位"))
+        visitors.append((context, page))
+    ahead, behind = visitors[0][1], visitors[1][1]
+    status = behind.locator(".wd-chat-status")
+    place = int(re.search(r"排第 (\d+) 位", status.inner_text()).group(1))  # type: ignore[union-attr]
+
+    creds = live_server.logins["agent"]
+    with httpx.Client(base_url=live_server.url) as api:
+        token = api.post(
+            "/api/v1/auth/token", json={"login": creds["login"], "password": creds["password"]}
+        ).json()["access_token"]
+        stored = ahead.evaluate(
+            "() => JSON.parse(Object.entries(localStorage)"
+            ".find(([k]) => k.startsWith('walletdesk.chat:'))[1])"
+        )
+        taken = api.post(
+            f"/api/v1/conversations/{stored['id']}/assign",
+            json={},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert taken.status_code == 200, taken.text
+        expect(status).to_contain_text(f"排第 {place - 1} 位")
+        api.post(
+            f"/api/v1/conversations/{stored['id']}/close",
+            json={},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+    for context, _page in visitors:
+        context.close()

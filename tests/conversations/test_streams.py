@@ -5,6 +5,7 @@ carry the same messages where WebSockets are blocked."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 
@@ -203,3 +204,30 @@ def test_a_waiting_customer_sees_their_place_move_up_live(client: TestClient, pe
         moved = _next(ws, "queue")
         assert moved["position"] == 1
         assert moved["eta_minutes"] >= 1
+
+
+def test_server_sent_events_tell_a_waiting_customer_their_place_as_it_moves(
+    client: TestClient, people
+):
+    first, first_token = start_visitor(client, "en")
+    second, second_token = start_visitor(client, "en")
+    for conversation_id, token in ((first, first_token), (second, second_token)):
+        client.post(f"/api/v1/conversations/{conversation_id}/handover", json={}, headers=token)
+
+    def later() -> None:
+        time.sleep(0.7)
+        agent = bearer(client, people.agent)
+        client.post(f"/api/v1/conversations/{first}/assign", json={}, headers=agent)
+
+    mover = threading.Thread(target=later)
+    mover.start()
+    response = client.get(
+        f"/api/v1/conversations/{second}/events?wait=2&after=99", headers=second_token
+    )
+    mover.join()
+    blocks = [b for b in response.text.split("\n\n") if b.startswith("event: queue")]
+    assert blocks, response.text
+    frames = [json.loads(b.split("data: ", 1)[1]) for b in blocks]
+    assert frames[-1]["state"] == "queued"
+    assert frames[-1]["position"] == 1
+    assert frames[-1]["eta_minutes"] >= 1

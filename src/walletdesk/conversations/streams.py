@@ -581,6 +581,24 @@ async def _events(app: Any, conversation_id: int, last: int, wait: float) -> Asy
                 return
             try:
                 with anyio.fail_after(min(remaining, 15.0)):
-                    await subscription.queue.get()
+                    notice = await subscription.queue.get()
             except TimeoutError:
                 yield ": still here\n\n"
+                continue
+            if notice.get("type") == "place":  # the queue moved: the place and the wait
+                place = await _sse_place(app, conversation_id, notice)
+                yield f"event: queue\ndata: {json.dumps(place)}\n\n"
+
+
+async def _sse_place(app: Any, conversation_id: int, notice: dict[str, Any]) -> dict[str, Any]:
+    """A queue frame from the watcher's notice (one that left the queue says where it is)."""
+    position, eta = notice.get("position"), notice.get("eta_minutes")
+    if isinstance(position, int):
+        return {"type": "queue", "state": "queued", "position": position, "eta_minutes": eta}
+
+    def read(db: Session) -> str:
+        conversation = db.get(Conversation, conversation_id)
+        return conversation.state if conversation is not None else "closed"
+
+    state = await _in_app_thread(app, read)
+    return {"type": "queue", "state": state, "position": None, "eta_minutes": None}

@@ -247,12 +247,15 @@
             while (cut !== -1) {
               const block = buffer.slice(0, cut);
               buffer = buffer.slice(cut + 2);
-              const data = block.split("\n").filter((line) => line.startsWith("data: ")).map((line) => line.slice(6)).join("\n");
-              if (data) { try { this.frame({ type: "message", ...JSON.parse(data) }); } catch (e) { /* a bad event is skipped */ } }
+              const lines = block.split("\n");
+              const named = lines.find((line) => line.startsWith("event: "));
+              const kind = named ? named.slice(7) : "message";
+              const data = lines.filter((line) => line.startsWith("data: ")).map((line) => line.slice(6)).join("\n");
+              if (data) { try { this.frame({ ...JSON.parse(data), type: kind }); } catch (e) { /* a bad event is skipped */ } }
               cut = buffer.indexOf("\n\n");
             }
           }
-          await this.catchUp(); // the queue place and state, which the stream does not carry
+          await this.catchUp(); // the state, which the stream carries only while queued
         } catch (error) {
           this.setOffline(true);
           await new Promise((resolve) => window.setTimeout(resolve, 2000));
