@@ -37,6 +37,7 @@ SOURCE_WEIGHTS = {
     "paraphrases": 1.0,
     "paraphrases-more": 1.0,
     "paraphrases-stories": 1.0,
+    "paraphrases-english": 1.0,
     "dev": 1.0,
     "article": 1.0,
     "banking77": 0.2,
