@@ -303,6 +303,10 @@ def test_a_freeze_by_risk_control_lifted_from_a_recovery_case_is_told_on_both_ca
             "Your account is no longer frozen: you can send and withdraw again."
         ]
     assert any("lifted the freeze" in x for x in _timeline(app, case_id))
+    with session_scope(app.state.sessionmaker) as db:  # the freeze's review has nothing left
+        assert _case(db, freeze_case).status == "resolved"
+        assert _case(db, freeze_case).sla_due_at is None
+        assert _case(db, case_id).status == "decided"
 
 
 def _audit_actions(app) -> set[str]:

@@ -21,6 +21,7 @@ from walletdesk.cases import reviews
 from walletdesk.cases import service as cases
 from walletdesk.cases.categories import CATEGORIES
 from walletdesk.cases.lines import line
+from walletdesk.cases.models import Case
 from walletdesk.config import service_settings
 from walletdesk.conversations import service as conversations
 from walletdesk.conversations import signals as conversation_signals
@@ -271,6 +272,23 @@ def freeze_lifted(db: Session, event: risk_signals.FreezeLifted) -> None:
             translated=translated,
             tell_customer=NO_LONGER_FROZEN,
         )
+    _resolve_freeze_review(db, event)
+
+
+def _resolve_freeze_review(db: Session, event: risk_signals.FreezeLifted) -> None:
+    """The review case a freeze opened has nothing left to do once the account is no longer
+    frozen: resolved by the system (the customer can still write, which reopens it). A case of
+    another type (a recovery, a complaint) keeps its own path."""
+    if event.case_id is None or risk.is_frozen(db, user_id=event.user_id):
+        return
+    case = db.get(Case, event.case_id)
+    if (
+        case is None
+        or case.type != "inquiry"
+        or case.status not in ("new", "open", "pending_customer")
+    ):
+        return
+    cases.step_case(db, case=case, actor=None, status="resolved", reason="freeze_lifted")
 
 
 def held_payment_decided(db: Session, event: risk_signals.HeldPaymentDecided) -> None:

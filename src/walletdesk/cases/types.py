@@ -105,8 +105,11 @@ def _path(*steps: tuple[str, str, str]) -> tuple[Transition, ...]:
 
 
 def _inquiry() -> CaseType:
+    # The system resolves too: a freeze's review case once the account is no longer frozen.
     by_staff = [
-        (s, t, "agent") for s, targets in inquiry_states.TRANSITIONS.items() for t in targets
+        (s, t, "agent system" if t == "resolved" else "agent")
+        for s, targets in inquiry_states.TRANSITIONS.items()
+        for t in targets
     ]
     return CaseType(
         key="inquiry",
