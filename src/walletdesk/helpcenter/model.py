@@ -38,6 +38,7 @@ SOURCE_WEIGHTS = {
     "paraphrases-more": 1.0,
     "paraphrases-stories": 1.0,
     "paraphrases-english": 1.0,
+    "paraphrases-chinese": 1.0,
     "dev": 1.0,
     "article": 1.0,
     "banking77": 0.2,

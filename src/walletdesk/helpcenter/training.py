@@ -33,8 +33,10 @@ PARAPHRASE_FILES = {
     # Stories, typos, Traditional and out-of-scope questions, written by a writer who never saw
     # an evaluation set.
     "paraphrases-stories": HERE / "paraphrases-stories.yaml",
-    # English stories, slang and neighbouring topics told apart, by the same kind of writer.
+    # English and Chinese stories, slang and neighbouring topics told apart, by the same kind
+    # of writer.
     "paraphrases-english": HERE / "paraphrases-english.yaml",
+    "paraphrases-chinese": HERE / "paraphrases-chinese.yaml",
 }
 BANKING77_MAP = HERE / "banking77.yaml"
 # The shared data next to the checkout (not shipped: read when present). Override with
