@@ -99,3 +99,37 @@ def test_the_api_sorts_and_filters_by_time_left(app, client, people):
     found = client.get("/api/v1/cases", params={"due": "breached"}, headers=agent).json()
     assert [item["id"] for item in found["items"]] == [second]
     assert client.get("/api/v1/cases", params={"due": "x"}, headers=agent).status_code == 422
+
+
+def _clock_rows(page: str) -> dict[str, str]:
+    """Target -> time-left text of the case page's SLA clocks."""
+    section = page[page.index('id="sla-clocks"') :]
+    section = section[: section.index("</section>")]
+    rows = re.findall(r'<tr data-sla-clock="([^"]+)">(.*?)</tr>', section, re.S)
+    return {
+        metric: re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", cells.split("</td>")[2])).strip()
+        for metric, cells in rows
+    }
+
+
+def test_the_case_page_shows_each_clock_with_its_time_left_and_when_it_was_met(app, client, people):
+    case_id = make_case(app, people.customer, subject="Clocks")
+    _due_in(app, case_id, timedelta(hours=3, minutes=5, seconds=30))
+    sign_in(client, people.agent)
+    before = _clock_rows(client.get(f"/console/cases/{case_id}?lang=en").text)
+    assert before["First response"] == "3h 5m left"
+    assert "Resolution" in before
+
+    with session_scope(app.state.sessionmaker) as db:
+        service.post_reply(
+            db,
+            case=db.get(Case, case_id),
+            author=db.get(User, people.agent.id),
+            body="On it",
+            settings=app.state.settings,
+        )
+    after = _clock_rows(client.get(f"/console/cases/{case_id}?lang=en").text)
+    assert after["First response"].startswith("met ")
+    assert after["Resolution"] == before["Resolution"]
+    zh = client.get(f"/console/cases/{case_id}?lang=zh").text
+    assert "服务时限" in zh and "首次回复" in zh

@@ -24,7 +24,7 @@ from walletdesk.errors import DomainError
 from walletdesk.i18n import N_
 from walletdesk.identity import service as identity
 from walletdesk.identity.models import User
-from walletdesk.web.deps import Context, Ctx, Id
+from walletdesk.web.deps import Context, Ctx, Id, extend_page
 
 router = APIRouter(include_in_schema=False)
 # A console action: (case, actor, form values, files) → the change, or a DomainError.
@@ -97,6 +97,15 @@ DONE = {
 SENT_FOR_APPROVAL = N_(
     "Sent for approval: a second member of staff decides. It is listed below as waiting."
 )
+
+
+def _sla_values(ctx: Ctx) -> dict[str, object]:
+    """The case page's SLA clocks, each with its time left (one query)."""
+    now = utcnow()
+    return {"sla_clocks": lambda case: timeleft.clocks_of(ctx.db, case_id=case.id, now=now)}
+
+
+extend_page("cases/console_case.html", _sla_values)
 
 
 @router.get("/console/cases/{case_id}")

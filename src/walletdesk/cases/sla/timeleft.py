@@ -108,3 +108,45 @@ def duration(amount: timedelta, _: Callable[..., str] | None = None) -> str:
     if hours:
         return say(HOURS_MINUTES, h=hours, m=minutes) if minutes else say(HOURS, h=hours)
     return say(MINUTES, m=minutes)
+
+
+METRIC_LABELS = {
+    "first_response": N_("First response"),
+    "next_response": N_("Next response"),
+    "resolution": N_("Resolution"),
+}
+MET = N_("met {when}")
+
+
+@dataclass(frozen=True)
+class ClockLine:
+    """One SLA clock of a case as the agent's case page shows it."""
+
+    metric: str  # a METRIC_LABELS msgid
+    due_at: datetime
+    met_at: datetime | None
+    breached: bool
+    left: TimeLeft | None  # None once met
+
+
+def clocks_of(db: Session, *, case_id: int, now: datetime) -> list[ClockLine]:
+    """Every clock of the case, oldest first: the running ones with their time left."""
+    rows = db.scalars(select(SlaClock).where(SlaClock.case_id == case_id).order_by(SlaClock.id))
+    found = []
+    for clock in rows:
+        left = None
+        if clock.met_at is None:
+            paused = clock.paused_at is not None
+            left = time_left(
+                NextDue(None if paused else clock.due_at, clock.warning_at, paused), now
+            )
+        found.append(
+            ClockLine(
+                METRIC_LABELS.get(clock.metric, clock.metric),
+                clock.due_at,
+                clock.met_at,
+                clock.breached_at is not None,
+                left,
+            )
+        )
+    return found
