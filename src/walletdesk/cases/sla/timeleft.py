@@ -115,7 +115,6 @@ METRIC_LABELS = {
     "next_response": N_("Next response"),
     "resolution": N_("Resolution"),
 }
-MET = N_("met {when}")
 
 
 @dataclass(frozen=True)
