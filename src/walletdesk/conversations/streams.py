@@ -329,18 +329,25 @@ async def _send_position(peer: Peer) -> None:
 
 
 async def _place_moved(peer: Peer, notice: dict[str, Any]) -> None:
-    position = notice.get("position")
-    if peer.author != "customer" or position == peer.position:
+    if peer.author != "customer" or notice.get("position") == peer.position:
         return
-    if isinstance(position, int):
-        await _show_place(peer, "queued", position, notice.get("eta_minutes"))
-        return
+    frame = await _queue_frame(peer.websocket.app, peer.conversation_id, notice)
+    await _show_place(peer, frame["state"], frame["position"], frame["eta_minutes"])
 
-    def read(db: Session) -> str:  # it left the queue: say where it is now
-        conversation = db.get(Conversation, peer.conversation_id)
+
+async def _queue_frame(app: Any, conversation_id: int, notice: dict[str, Any]) -> dict[str, Any]:
+    """The customer's queue frame from the watcher's notice, for either transport (one that
+    left the queue says where it is now)."""
+    position, eta = notice.get("position"), notice.get("eta_minutes")
+    if isinstance(position, int):
+        return {"type": "queue", "state": "queued", "position": position, "eta_minutes": eta}
+
+    def read(db: Session) -> str:
+        conversation = db.get(Conversation, conversation_id)
         return conversation.state if conversation is not None else "closed"
 
-    await _show_place(peer, await _in_thread(peer.websocket, read), None, None)
+    state = await _in_app_thread(app, read)
+    return {"type": "queue", "state": state, "position": None, "eta_minutes": None}
 
 
 async def _show_place(peer: Peer, state: str, position: int | None, eta: Any) -> None:
@@ -586,19 +593,5 @@ async def _events(app: Any, conversation_id: int, last: int, wait: float) -> Asy
                 yield ": still here\n\n"
                 continue
             if notice.get("type") == "place":  # the queue moved: the place and the wait
-                place = await _sse_place(app, conversation_id, notice)
+                place = await _queue_frame(app, conversation_id, notice)
                 yield f"event: queue\ndata: {json.dumps(place)}\n\n"
-
-
-async def _sse_place(app: Any, conversation_id: int, notice: dict[str, Any]) -> dict[str, Any]:
-    """A queue frame from the watcher's notice (one that left the queue says where it is)."""
-    position, eta = notice.get("position"), notice.get("eta_minutes")
-    if isinstance(position, int):
-        return {"type": "queue", "state": "queued", "position": position, "eta_minutes": eta}
-
-    def read(db: Session) -> str:
-        conversation = db.get(Conversation, conversation_id)
-        return conversation.state if conversation is not None else "closed"
-
-    state = await _in_app_thread(app, read)
-    return {"type": "queue", "state": state, "position": None, "eta_minutes": None}
