@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from walletdesk.approvals import service as approvals
 from walletdesk.approvals import signals as approval_signals
-from walletdesk.cases import reviews
+from walletdesk.cases import reviews, states
 from walletdesk.cases import service as cases
 from walletdesk.cases.categories import CATEGORIES
 from walletdesk.cases.lines import line
@@ -282,11 +282,7 @@ def _resolve_freeze_review(db: Session, event: risk_signals.FreezeLifted) -> Non
     if event.case_id is None or risk.is_frozen(db, user_id=event.user_id):
         return
     case = db.get(Case, event.case_id)
-    if (
-        case is None
-        or case.type != "inquiry"
-        or case.status not in ("new", "open", "pending_customer")
-    ):
+    if case is None or case.type != "inquiry" or case.status not in states.ACTIVE_STATUSES:
         return
     cases.step_case(db, case=case, actor=None, status="resolved", reason="freeze_lifted")
 
