@@ -39,6 +39,8 @@ SOURCE_WEIGHTS = {
     "paraphrases-stories": 1.0,
     "paraphrases-english": 1.0,
     "paraphrases-chinese": 1.0,
+    "paraphrases-everyday-en": 1.0,
+    "paraphrases-everyday-zh": 1.0,
     "dev": 1.0,
     "article": 1.0,
     "banking77": 0.2,

@@ -37,6 +37,10 @@ PARAPHRASE_FILES = {
     # of writer.
     "paraphrases-english": HERE / "paraphrases-english.yaml",
     "paraphrases-chinese": HERE / "paraphrases-chinese.yaml",
+    # Search-box words, stories, slang and neighbouring topics told apart, per language, by
+    # writers who saw only the topics and the articles.
+    "paraphrases-everyday-en": HERE / "paraphrases-everyday-en.yaml",
+    "paraphrases-everyday-zh": HERE / "paraphrases-everyday-zh.yaml",
 }
 BANKING77_MAP = HERE / "banking77.yaml"
 # The shared data next to the checkout (not shipped: read when present). Override with
