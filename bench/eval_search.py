@@ -197,8 +197,7 @@ def main() -> None:
     model = build(index, docs)
     build_s = time.perf_counter() - start
     print(
-        f"model built in {build_s:.1f} s; blend {model.blend}, scope thresholds "
-        f"{model.thresholds}, lexical floor {model.lexical_floor}"
+        f"model built in {build_s:.1f} s; blend {model.blend}, scope thresholds {model.thresholds}"
     )
     sizes = training.split_sizes()
     for source in (*training.PARAPHRASE_FILES, "dev", "banking77"):

@@ -78,9 +78,11 @@ def test_the_answered_threshold_holds_the_out_of_scope_share_in_each_language():
     model._choose_threshold(built, scored)
     for lang in ("zh", "en"):
         outside = [s for s in scored if s.lang == lang and s.slug is None]
-        answered = sum(built.answers(lang, s.in_scope, s.lexical.confidence) for s in outside)
+        answered = sum(
+            built.answers(lang, s.in_scope, s.lexical.confidence, s.best) for s in outside
+        )
         assert answered / len(outside) <= model.TARGET_OOS_ANSWERED
-    assert built.answers("en", 2.5, 0.5)  # the clear in-scope questions are still answered
+    assert built.answers("en", 2.5, 0.5, 0.0)  # the clear in-scope questions are still answered
 
 
 def test_the_split_is_fixed_by_the_seed_and_the_normalised_text():

@@ -3,8 +3,9 @@
 Owns turning labelled questions into a classifier over character and word n-grams
 (scikit-learn, nothing downloaded), blending its probabilities with the BM25 ranking of
 search.py, and the "answered" decision: a second, binary classifier (in scope or not, over the
-same n-grams) beside the lexical confidence, its threshold chosen on the validation split so
-that a chosen share of out-of-scope questions is answered (see `calibrate`).
+same n-grams) joined with the lexical confidence and the blended score, its threshold chosen on
+the validation split so that a chosen share of out-of-scope questions is answered (see
+`calibrate`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from sklearn.svm import LinearSVC
 
 from walletdesk.helpcenter import textnorm
 from walletdesk.helpcenter.search import (
-    ANSWER_THRESHOLD,
     SearchDoc,
     SearchHit,
     SearchIndex,
@@ -29,7 +29,7 @@ from walletdesk.helpcenter.search import (
 )
 from walletdesk.helpcenter.training import OUT_OF_SCOPE, Example, build_examples
 
-VERSION = 2
+VERSION = 3
 # Tuned on the validation split (bench/eval_search.py --tune); see the module docstring.
 C = 0.3
 # BANKING77 is large and English only: weighed down so that it does not drown the rest.
@@ -67,9 +67,21 @@ SCOPE_C = 1.0
 # calibrated on one half, measured on the other, 1.0 answered more in-scope questions than 0
 # or 0.5 at the same out-of-scope rate, 2.0 and more let out-of-scope ones through.
 LEXICAL_WEIGHT = 1.0
+# ... plus this much of the best article's blended score (the topic model's certainty joined to
+# the lexical one). Chosen on validation (calibrated on one half, measured on the other, both
+# ways): in-scope answered rose from 0.73 to 0.85 (zh) and 0.76 to 0.86 (en) at the same
+# out-of-scope rate, with as many of the answered ones right. The lexical floor that used to
+# stand beside it (answer only when the words matched well) is gone: it refused stories told
+# without the topic's words, which the model places, and kept out no out-of-scope question
+# the threshold let through.
+MODEL_WEIGHT = 1.0
 SCOPE_WEIGHTS = {**SOURCE_WEIGHTS, "banking77": 0.2}
-# The share of out-of-scope validation questions that may be answered, in each language.
-TARGET_OOS_ANSWERED = 0.05
+# The share of out-of-scope validation questions that may be answered, in each language. The
+# goal is at most 5% of questions no article covers; validation holds about 60 of them per
+# language. Calibrated on one half of it to answer at most 1 of its ~30 (3.3%), the other half
+# measured up to 4.8% answered (in scope: 85% zh, 86% en); at 0 of 30, 1.5% (78%, 80%). 3.5%
+# (2 of 60) is the rate that kept the measured share under the goal.
+TARGET_OOS_ANSWERED = 0.035
 CANDIDATES = 8
 # An article that shares no word with the question is listed only when the model alone
 # gives it at least this score (the rest of the probability mass is noise, not a lead).
@@ -97,8 +109,6 @@ class QuestionModel:
     blend: float = 0.7  # weight of the model against the lexical confidence
     # Per language, the decision score from which a question is answered (see `answers`).
     thresholds: dict[str, float] = field(default_factory=lambda: {"zh": 0.0, "en": 0.0})
-    # ... and only when the lexical ranking is itself confident (search.ANSWER_THRESHOLD).
-    lexical_floor: float = ANSWER_THRESHOLD
     # Questions an admin labelled, as typed (cleaned): answered as labelled, every build.
     remembered: dict[str, str] = field(default_factory=dict)
     fingerprint: str = ""
@@ -168,8 +178,8 @@ class QuestionModel:
         in_scope: float,
         limit: int,
     ) -> SearchResult:
-        """Articles ordered by the blended score; answered when the question is in scope (the
-        scope classifier) and the lexical ranking is confident, or an admin labelled it."""
+        """Articles ordered by the blended score; answered when the scope classifier, the
+        lexical confidence and the best blended score together say so, or an admin labelled it."""
         scores = blend_scores(self.classes, probs, lexical.hits, self.blend)
         known = self._remembered(query)
         if known is not None:  # an admin labelled this very question
@@ -191,21 +201,21 @@ class QuestionModel:
         if known is not None:
             answered = bool(hits)
         else:
-            answered = bool(hits) and self.answers(lang, in_scope, lexical.confidence)
+            answered = bool(hits) and self.answers(lang, in_scope, lexical.confidence, confidence)
         return SearchResult(answered=answered, hits=hits, confidence=confidence)
 
-    def answers(self, lang: str, in_scope: float, lexical_confidence: float) -> bool:
-        threshold = self.thresholds.get(lang, 0.0)
-        score = decision_score(in_scope, lexical_confidence)
-        return score >= threshold and lexical_confidence >= self.lexical_floor
+    def answers(self, lang: str, in_scope: float, lexical_confidence: float, best: float) -> bool:
+        """`best`: the blended score of the first article."""
+        return decision_score(in_scope, lexical_confidence, best) >= self.thresholds.get(lang, 0.0)
 
     def _remembered(self, query: str) -> str | None:
         return self.remembered.get(_clean(query).strip())
 
 
-def decision_score(in_scope: float, lexical_confidence: float) -> float:
-    """What "answered" is decided on: the scope margin, plus the lexical confidence."""
-    return in_scope + LEXICAL_WEIGHT * lexical_confidence
+def decision_score(in_scope: float, lexical_confidence: float, best: float) -> float:
+    """What "answered" is decided on: the scope margin, plus the lexical confidence, plus the
+    first article's blended score."""
+    return in_scope + LEXICAL_WEIGHT * lexical_confidence + MODEL_WEIGHT * best
 
 
 class _FastScorer:
@@ -345,6 +355,7 @@ class _Scored:
     lexical: SearchResult
     probs: np.ndarray
     in_scope: float
+    best: float = 0.0  # the first article's blended score, at the chosen blend
 
 
 def calibrate(model: QuestionModel, index: SearchIndex, validation: Sequence[Example]) -> None:
@@ -366,6 +377,9 @@ def calibrate(model: QuestionModel, index: SearchIndex, validation: Sequence[Exa
         for ex, p, m in zip(validation, probs, margins, strict=True)
     ]
     model.blend = _best_blend(model, [s for s in scored if s.slug is not None])
+    for s in scored:
+        blended = blend_scores(model.classes, s.probs, s.lexical.hits, model.blend)
+        s.best = max(blended.values(), default=0.0)
     _choose_threshold(model, scored)
 
 
@@ -415,13 +429,13 @@ def _choose_threshold(model: QuestionModel, scored: Sequence[_Scored]) -> None:
 
     def rates(groups: Iterable[list[_Scored]]) -> list[float]:
         return [
-            sum(model.answers(s.lang, s.in_scope, s.lexical.confidence) for s in g) / len(g)
+            sum(model.answers(s.lang, s.in_scope, s.lexical.confidence, s.best) for s in g) / len(g)
             for g in groups
         ]
 
     candidates = sorted(
         {
-            decision_score(s.in_scope, s.lexical.confidence) + 1e-4
+            decision_score(s.in_scope, s.lexical.confidence, s.best) + 1e-4
             for g in outside.values()
             for s in g
         }
