@@ -209,6 +209,9 @@ def _start_search_model(settings: Settings, factory: sessionmaker[Session]) -> N
     (a clean clone): searches use the lexical ranking until it is ready."""
     from walletdesk.helpcenter import model_store, questions
 
+    if not settings.search_model:
+        return
+
     def labels() -> list[training.Example]:
         try:
             with session_scope(factory) as db:

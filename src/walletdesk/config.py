@@ -22,6 +22,7 @@ class Settings(BaseSettings):
 
     data_dir: Path = Path("var")
     search_model_dir: Path | None = None  # empty: the data dir (the built help-search model)
+    search_model: bool = True  # false: help search ranks with BM25 alone (no model loaded)
     database_url: str = ""  # empty: SQLite file under data_dir
     redis_url: str = ""  # empty: in-process fan-out
     secret_key: str = ""  # empty: generated once and kept in data_dir/secret.key

@@ -10,9 +10,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from tests.conftest import csrf_of, sign_in
+from walletdesk.app import create_app
 from walletdesk.audit.models import AuditEntry
 from walletdesk.db import session_scope
 from walletdesk.helpcenter import model, model_store, service, training
@@ -176,3 +178,24 @@ def test_an_admin_labels_an_unanswered_question_and_the_next_build_answers_it(
     assert again["answered"] is True
     assert again["results"][0]["slug"] == "forgot-password"
     assert model_store.model_path(settings.model_dir).exists()
+
+
+def test_with_the_model_switched_off_search_ranks_lexically_and_builds_nothing(
+    settings, tmp_path: Path
+):
+    empty = tmp_path / "no-model"
+    off = settings.model_copy(update={"search_model": False, "search_model_dir": empty})
+    app = create_app(off)
+    question = "the bank took my money but my wallet balance did not change"
+    with TestClient(app, base_url="http://testserver") as client:
+        with session_scope(app.state.sessionmaker) as db:
+            service.load_knowledge_base(db)
+        found = client.get("/api/v1/help/search", params={"q": question, "lang": "en"})
+        with session_scope(app.state.sessionmaker) as db:
+            lexical = service.search_index(db).search(question, lang="en", limit=5)
+    app.state.engine.dispose()
+    assert found.status_code == 200
+    assert [r["slug"] for r in found.json()["results"]] == [h.slug for h in lexical.hits]
+    assert found.json()["answered"] is lexical.answered
+    assert model_store.current(empty) is None
+    assert not model_store.model_path(empty).exists()

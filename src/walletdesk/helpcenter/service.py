@@ -463,7 +463,9 @@ def suggest_articles(db: Session, *, query: str, lang: str, limit: int = 5) -> l
 
 def _model(db: Session) -> QuestionModel | None:
     settings = db.info.get("settings")
-    return model_store.current(settings.model_dir) if settings is not None else None
+    if settings is None or not settings.search_model:
+        return None
+    return model_store.current(settings.model_dir)
 
 
 # -- fee schedule ----------------------------------------------------------------------------
