@@ -206,3 +206,33 @@ def test_a_complaint_follows_its_own_targets_and_states(app, people, clock):
         )
         (resolution,) = tracking.open_clocks(db, case_id=case.id)
         assert resolution.metric == "resolution" and resolution.paused_seconds == 2 * 3600
+
+
+def test_a_priority_change_retargets_the_running_clocks_but_not_the_met_ones(app, people, clock):
+    settings = app.state.settings
+    clock.at(cst(2026, 12, 2, 10, 0))  # a Wednesday; normal: 4h to answer, 45h to resolve
+    with session_scope(app.state.sessionmaker) as db:
+        case_id = open_case(db, people.customer, settings).id
+    clock.at(cst(2026, 12, 2, 10, 20))
+    with session_scope(app.state.sessionmaker) as db:
+        case, agent = db.get(service.Case, case_id), db.get(User, people.agent.id)
+        service.set_priority(db, case=case, actor=agent, priority="urgent")
+    with session_scope(app.state.sessionmaker) as db:
+        clocks = by_metric(db, case_id)
+        first, resolution = clocks["first_response"][0], clocks["resolution"][0]
+        assert local(first.due_at) == cst(2026, 12, 2, 10, 30)  # urgent: 30m from the opening
+        assert local(resolution.due_at) == cst(2026, 12, 3, 10, 0)  # 9h: 8h today, 1h Thursday
+        case = db.get(service.Case, case_id)
+        assert local(case.sla_due_at) == cst(2026, 12, 2, 10, 30)  # the inbox sorts by it
+    clock.at(cst(2026, 12, 2, 10, 25))
+    with session_scope(app.state.sessionmaker) as db:
+        case, agent = db.get(service.Case, case_id), db.get(User, people.agent.id)
+        service.post_reply(db, case=case, author=agent, body="正在核实", settings=settings)
+        service.set_priority(db, case=case, actor=agent, priority="low")
+    with session_scope(app.state.sessionmaker) as db:
+        clocks = by_metric(db, case_id)
+        first, resolution = clocks["first_response"][0], clocks["resolution"][0]
+        assert local(first.met_at) == cst(2026, 12, 2, 10, 25)
+        assert local(first.due_at) == cst(2026, 12, 2, 10, 30)  # met on time: left as it was
+        # low: 90h = 10 business days, from Wednesday 10:00 to the Wednesday after next.
+        assert local(resolution.due_at) == cst(2026, 12, 16, 10, 0)

@@ -1,6 +1,6 @@
 """SLA clocks kept in step with their case: started when it opens, met by staff's answers and
 by resolving it, paused while it waits on the customer and resumed (due later by the paused
-business time) when it does not any more.
+business time) when it does not any more, retargeted when its priority changes.
 
 `follow` is called by cases.events.record for every timeline event, in the same transaction;
 the other functions take the moment explicitly, so tests can walk a clock through a weekend.
@@ -46,6 +46,8 @@ def follow(
             customer_wrote(db, case=case, at=at)
     elif type == "status":
         status_changed(db, case=case, old=str(data.get("from")), new=str(data.get("to")), at=at)
+    elif type == "priority":
+        retarget(db, case=case)
     else:
         return
     refresh_due(db, case=case)
@@ -113,6 +115,21 @@ def status_changed(db: Session, *, case: Case, old: str, new: str, at: datetime)
             if clock.paused_at is not None:
                 resume(policy, clock, at=at)
             clock.met_at = at
+
+
+def retarget(db: Session, *, case: Case) -> None:
+    """The case's priority changed (by staff, or raised by a breach): its running clocks take
+    the targets of the new priority, still counted from when each started. A clock already
+    breached keeps the target it missed; the sweep breaches at once one that the new target
+    puts in the past."""
+    policy = policy_of(db)
+    targets = _targets(policy, case)
+    for clock in open_clocks(db, case_id=case.id):
+        target = targets.get(clock.metric)
+        if target is None or clock.breached_at is not None:
+            continue
+        clock.target_seconds = int(target.total_seconds())
+        _set_due(policy, clock)
 
 
 def resume(policy: Policy, clock: SlaClock, *, at: datetime) -> None:
