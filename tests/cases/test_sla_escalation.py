@@ -14,6 +14,7 @@ from walletdesk.audit.models import AuditEntry
 from walletdesk.cases import service
 from walletdesk.cases.jobs import sla_sweep
 from walletdesk.cases.models import CaseEvent
+from walletdesk.cases.sla.models import SlaClock
 from walletdesk.cases.sla.samples import place_demo_clocks
 from walletdesk.db import session_scope
 from walletdesk.identity.models import User
@@ -108,6 +109,19 @@ def test_the_demo_shows_a_breach_on_its_first_minute(app, people):
             place_demo_clocks(db, customer_id=people.customer.id, now=now)
     found = sweep_at(app, now + timedelta(seconds=1))
     assert isinstance(found, dict) and found["breaches"] >= 1
+    with session_scope(app.state.sessionmaker) as db:
+        # The overdue case reads as opened ten days ago, on its page and in its timeline.
+        late = db.scalars(select(SlaClock).where(SlaClock.breached_at.is_not(None))).first()
+        assert late is not None
+        breached = db.get(service.Case, late.case_id)
+        assert breached is not None
+        assert breached.created_at.replace(tzinfo=UTC) < now - timedelta(days=9)
+        opening = db.scalars(
+            select(CaseEvent).where(CaseEvent.case_id == breached.id, CaseEvent.type == "open")
+        ).one()
+        assert abs(opening.at.replace(tzinfo=UTC) - breached.created_at.replace(tzinfo=UTC)) < (
+            timedelta(seconds=1)
+        )
     with session_scope(app.state.sessionmaker) as db:
         place_demo_clocks(db, customer_id=people.customer.id, now=now + timedelta(hours=1))
     assert sweep_at(app, now + timedelta(seconds=2)) == {"warnings": 0, "breaches": 0}
