@@ -101,12 +101,14 @@ STATIC_PREFIXES = ("/static/", "/api/docs/assets/")
 # Forms carry at most this many attachments; the request size limit follows from it.
 MAX_FILES_PER_REQUEST = 5
 
+# img-src blob: lets the chat show a visitor's own screenshot, which it fetches with the
+# conversation's token (an <img src> could not send it); only our scripts make blob URLs.
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
     "Content-Security-Policy": (
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
         "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
     ),
 }

@@ -154,3 +154,39 @@ def test_an_assistant_that_fails_is_retried_and_at_last_hands_over(app, client, 
     assert conversation["state"] == "queued"
     assert by(conversation, "customer")[0]["text"] == "my deposit did not arrive"
     assert by(conversation, "system")[-1]["data"]["kind"] == "queue"
+
+
+def _png() -> bytes:
+    from io import BytesIO
+
+    from PIL import Image
+
+    buffer = BytesIO()
+    Image.new("RGB", (40, 20), "blue").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def send_file(client, conversation_id: int, headers: dict[str, str], caption: str = "") -> None:
+    response = client.post(
+        f"/api/v1/conversations/{conversation_id}/attachments",
+        files={"file": ("screen.png", _png(), "image/png")},
+        data={"text": caption} if caption else {},
+        headers=headers,
+    )
+    assert response.status_code == 201, response.text
+
+
+def test_a_screenshot_alone_is_kept_and_offers_a_person_without_counting_as_a_miss(client, kb):
+    cid, headers = start(client, "zh")
+    send_file(client, cid, headers)
+    send_file(client, cid, headers)
+    conversation = chat(client, cid, headers)
+    # Two "don't know"s would hand over; two screenshots are not questions it missed.
+    assert conversation["state"] == "assistant"
+    replies = by(conversation, "assistant")
+    assert len(replies) == 2 and all("转人工" in r["text"] for r in replies)
+    assert all("收到您的文件" in r["text"] for r in replies)
+    # A screenshot with words is answered by what the words ask.
+    send_file(client, cid, headers, caption="提现申请一直在审核中，怎么回事")
+    answer = by(chat(client, cid, headers), "assistant")[-1]
+    assert answer["article"]["slug"] == "withdrawal-delayed"

@@ -161,3 +161,69 @@ def test_where_websockets_are_blocked_the_queue_place_still_moves_live(
         )
     for context, _page in visitors:
         context.close()
+
+
+def _png() -> bytes:
+    from io import BytesIO
+
+    from PIL import Image
+
+    buffer = BytesIO()
+    Image.new("RGB", (120, 80), (30, 90, 200)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _shown(page: Page, selector: str) -> None:
+    """The picture was fetched and decoded (not a broken image) within 10 s."""
+    page.wait_for_function(
+        "s => { const i = [...document.querySelectorAll(s)].pop();"
+        " return Boolean(i && i.complete && i.naturalWidth > 0); }",
+        arg=selector,
+        timeout=10_000,
+    )
+
+
+def test_a_visitor_sends_a_screenshot_and_the_agent_sees_it(
+    browser: Browser, live_server: LiveServer
+):
+    visitor_context = browser.new_context(base_url=live_server.url, locale="zh-CN")
+    visitor = visitor_context.new_page()
+    visitor.goto("/help?lang=zh")
+    visitor.locator(".wd-chat-launcher").click()
+    expect(visitor.locator(".wd-chat-attach")).to_have_text("发送文件")
+    _say(visitor, "充值失败了，我截了图")
+
+    # Something that is not a picture, named like one, is refused and nothing is sent.
+    fake = {"name": "screen.png", "mimeType": "image/png", "buffer": b"MZ\x90\x00 not a png"}
+    visitor.locator(".wd-chat-file").set_input_files(files=[fake])
+    expect(visitor.locator(".wd-chat-error")).to_be_visible()
+    expect(visitor.locator(".wd-chat-file-box")).to_have_count(0)
+
+    shot = {"name": "付款失败.png", "mimeType": "image/png", "buffer": _png()}
+    visitor.locator(".wd-chat-file").set_input_files(files=[shot])
+    sent = visitor.locator(".wd-chat-msg.from-customer.kind-attachment")
+    expect(sent).to_contain_text("付款失败.png")
+    expect(sent.locator(".wd-chat-picture")).to_be_visible()
+    _shown(visitor, ".wd-chat-picture")
+    expect(visitor.locator(".wd-chat-error")).to_be_hidden()
+
+    stored = visitor.evaluate(
+        "JSON.parse(localStorage.getItem(Object.keys(localStorage)"
+        ".find(k => k.startsWith('walletdesk.chat:'))))"
+    )
+    agent_context = browser.new_context(base_url=live_server.url, locale="zh-CN")
+    agent = agent_context.new_page()
+    sign_in_as(agent, live_server, "agent")
+    agent.goto(f"/console/conversations/{stored['id']}?lang=zh")
+    transcript = agent.locator("#transcript")
+    expect(transcript.locator(".chat-file")).to_contain_text("文件: 付款失败.png")
+    _shown(agent, "#transcript .chat-picture")
+
+    # The file is the conversation's: another visitor's browser cannot fetch it.
+    url = f"/api/v1/conversations/{stored['id']}/attachments/"
+    href = transcript.locator(".chat-file").first.get_attribute("href") or ""
+    assert href.startswith(url)
+    stranger = httpx.get(live_server.url + href, headers={"X-Conversation-Token": "wrong"})
+    assert stranger.status_code in (403, 404)
+    agent_context.close()
+    visitor_context.close()

@@ -32,6 +32,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Sorry, I am not sure what you are asking. Could you put it another way, or tell "
         "me what you were trying to do and what happened?",
     },
+    "file_received": {
+        "zh": "收到您的文件，已保存在这次对话中。我看不了图片和文件的内容；如需同事查看，"
+        "请点“转人工”或直接说“转人工”，同事接入后就能看到。",
+        "en": "I have your file: it is kept with this conversation. I cannot read pictures or "
+        'documents myself; for a colleague to look at it, tap "Talk to a person" or say '
+        '"agent", and they will see it as soon as they join.',
+    },
     "clarify_suggestions": {
         "zh": "您是不是想问：{titles}？",
         "en": "Did you mean: {titles}?",

@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from walletdesk.assistant import service
+from walletdesk.assistant.messages import say
 from walletdesk.conversations import service as conversations
 from walletdesk.conversations.signals import CustomerWrote
 from walletdesk.events import Phase
@@ -39,6 +40,15 @@ def answer_message(db: Session, *, conversation_id: int, seq: int) -> None:
     message = conversations.message_at(db, conversation=conversation, seq=seq)
     if message is None or message.author != "customer":
         return
+    if _only_a_file(message.data, message.text):
+        # A screenshot without a question: nothing to search for, and not a turn it missed.
+        conversations.post_message(
+            db,
+            conversation=conversation,
+            author="assistant",
+            text=say("file_received", conversation.lang),
+        )
+        return
     reply = service.reply(
         db,
         text=message.text,
@@ -61,6 +71,19 @@ def answer_message(db: Session, *, conversation_id: int, seq: int) -> None:
         conversations.request_handover(
             db, conversation=conversation, reason=reply.handover_reason, collected=reply.collected
         )
+
+
+def _only_a_file(data: dict[str, object] | None, text: str) -> bool:
+    """A file sent with no words of the customer's (its caption is then its own name)."""
+    if not data or data.get("kind") != "attachment":
+        return False
+    files = data.get("attachments")
+    names = (
+        {str(f.get("name")) for f in files if isinstance(f, dict)}
+        if isinstance(files, list)
+        else set()
+    )
+    return text.strip() in names
 
 
 def subscribe() -> None:

@@ -31,6 +31,9 @@ WIDGET_TEXTS = {
     "agent": N_("Support"),
     "system": N_("Notice"),
     "article": N_("Help article"),
+    "attach": N_("Send a file"),
+    "file": N_("File"),
+    "sending_file": N_("Sending the file…"),
     "queue": N_("You are number {position} in the queue. Estimated wait: about {minutes} min."),
     "queue_hours": N_(
         "You are number {position} in the queue. Estimated wait: about {hours} h {minutes} min."

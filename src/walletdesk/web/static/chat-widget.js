@@ -131,8 +131,24 @@
       send.type = "submit";
       this.person = el("button", "wd-chat-person", t.person);
       this.person.type = "button";
+      // A screenshot or a PDF: checked by its content on the server, like a case's files.
+      this.file = el("input", "wd-chat-file");
+      this.file.type = "file";
+      this.file.accept = "image/png,image/jpeg,image/gif,image/webp,application/pdf";
+      this.file.hidden = true;
+      const attach = el("button", "wd-chat-attach", t.attach);
+      attach.type = "button";
+      attach.title = t.attach;
+      attach.addEventListener("click", () => this.file.click());
+      this.file.addEventListener("change", () => {
+        const chosen = this.file.files && this.file.files[0];
+        this.file.value = "";
+        if (chosen) this.sendFile(chosen);
+      });
       const actions = el("div", "wd-chat-actions");
-      actions.append(this.person, send);
+      const left = el("div", "wd-chat-tools");
+      left.append(this.person, attach, this.file);
+      actions.append(left, send);
       form.append(this.input, actions);
       this.root.appendChild(form);
       form.addEventListener("submit", (event) => { event.preventDefault(); this.submit(); });
@@ -301,6 +317,9 @@
         link.rel = "noopener";
         item.appendChild(link);
       }
+      if (kind === "attachment") {
+        for (const file of message.data.attachments || []) item.appendChild(this.fileLink(file));
+      }
       if (message.author === "customer") item.appendChild(el("span", "wd-chat-read", t.read));
       // In order of seq, whatever order they arrive in.
       let next = null;
@@ -312,6 +331,48 @@
       if (message.data && message.data.kind === "closed") this.showState("closed", null, null);
       this.showRead();
       this.list.scrollTop = this.list.scrollHeight;
+    }
+
+    fileLink(file) {
+      // The file is fetched with the visitor's token (a plain link could not send it), then
+      // shown: a picture in the chat, any file opened on a click.
+      const box = el("div", "wd-chat-file-box");
+      const link = el("a", "wd-chat-file-link", `${this.texts.file}: ${file.name}`);
+      link.href = "#";
+      box.appendChild(link);
+      const fetched = () => fetch(`${base}${file.url}`, {
+        headers: this.headers(false),
+        credentials: base === window.location.origin ? "same-origin" : "omit",
+      }).then((response) => {
+        if (!response.ok) throw new Error(this.texts.failed);
+        return response.blob();
+      });
+      let address = null;
+      const ready = () => (address ? Promise.resolve(address) : fetched().then((blob) => {
+        address = URL.createObjectURL(blob);
+        return address;
+      }));
+      link.addEventListener("click", (event) => {
+        event.preventDefault();
+        ready().then((url) => {
+          const save = document.createElement("a");
+          save.href = url;
+          save.download = file.name;
+          save.target = "_blank";
+          document.body.appendChild(save);
+          save.click();
+          save.remove();
+        }).catch((error) => this.showError(error.message));
+      });
+      if (String(file.content_type || "").startsWith("image/")) {
+        ready().then((url) => {
+          const picture = el("img", "wd-chat-picture");
+          picture.alt = file.name;
+          picture.src = url;
+          box.insertBefore(picture, link);
+        }).catch(() => {});
+      }
+      return box;
     }
 
     showRead() {
@@ -366,6 +427,41 @@
         if (!this.socket || this.socket.readyState !== WebSocket.OPEN) await this.catchUp();
       } catch (error) {
         this.showError(error.message);
+      }
+    }
+
+    async sendFile(file) {
+      this.showError("");
+      this.status.hidden = false;
+      const before = this.status.textContent;
+      this.status.textContent = this.texts.sending_file;
+      try {
+        await this.ensureConversation();
+        const form = new FormData();
+        form.append("file", file, file.name);
+        const caption = this.input.value.trim();
+        if (caption) form.append("text", caption);
+        const headers = this.headers(false);
+        const response = await fetch(`${API}/${this.stored.id}/attachments`, {
+          method: "POST",
+          headers,
+          body: form,
+          credentials: base === window.location.origin ? "same-origin" : "omit",
+        });
+        let data = null;
+        try { data = await response.json(); } catch (e) { data = null; }
+        if (!response.ok) {
+          const said = data && (data.error ? data.error.message : data.message || data.detail);
+          throw new Error(typeof said === "string" ? said : this.texts.failed);
+        }
+        if (caption) this.input.value = "";
+        this.add(data);
+        if (!this.socket || this.socket.readyState !== WebSocket.OPEN) await this.catchUp();
+      } catch (error) {
+        this.showError(error.message);
+      } finally {
+        this.status.textContent = before;
+        this.status.hidden = !before;
       }
     }
 

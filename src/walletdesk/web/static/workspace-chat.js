@@ -62,6 +62,25 @@
       link.textContent = message.article.title || message.article.slug;
       item.appendChild(link);
     }
+    if (message.data && message.data.kind === "attachment") {
+      for (const file of message.data.attachments || []) {
+        const href = `/api/v1/conversations/${encodeURIComponent(id)}/attachments/${Number(file.id)}`;
+        const link = document.createElement("a");
+        link.className = "chat-file";
+        link.href = href;
+        link.target = "_blank";
+        link.rel = "noopener";
+        if (String(file.content_type || "").startsWith("image/")) {
+          const picture = document.createElement("img");
+          picture.className = "chat-picture";
+          picture.src = href;
+          picture.alt = file.name;
+          link.appendChild(picture);
+        }
+        link.append(`${list.dataset.fileLabel || "File"}: ${file.name}`);
+        item.appendChild(link);
+      }
+    }
     let next = null;
     for (const other of list.querySelectorAll("[data-seq]")) {
       if (Number(other.dataset.seq) > message.seq) { next = other; break; }
