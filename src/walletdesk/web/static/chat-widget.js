@@ -340,7 +340,7 @@
       const link = el("a", "wd-chat-file-link", `${this.texts.file}: ${file.name}`);
       link.href = "#";
       box.appendChild(link);
-      const fetched = () => fetch(`${base}${file.url}`, {
+      const fetched = () => fetch(`${API}/${this.stored.id}/attachments/${Number(file.id)}`, {
         headers: this.headers(false),
         credentials: base === window.location.origin ? "same-origin" : "omit",
       }).then((response) => {
@@ -432,9 +432,9 @@
 
     async sendFile(file) {
       this.showError("");
-      this.status.hidden = false;
-      const before = this.status.textContent;
+      const before = { text: this.status.textContent, hidden: this.status.hidden };
       this.status.textContent = this.texts.sending_file;
+      this.status.hidden = false;
       try {
         await this.ensureConversation();
         const form = new FormData();
@@ -460,8 +460,10 @@
       } catch (error) {
         this.showError(error.message);
       } finally {
-        this.status.textContent = before;
-        this.status.hidden = !before;
+        if (this.status.textContent === this.texts.sending_file) { // no newer state shown since
+          this.status.textContent = before.text;
+          this.status.hidden = before.hidden;
+        }
       }
     }
 
