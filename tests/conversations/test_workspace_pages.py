@@ -127,3 +127,51 @@ def test_the_portal_shows_the_customers_chats(client, people):
     page = client.get("/portal/chat?lang=en").text
     assert f'data-conversation="{started["id"]}"' in page
     assert "/static/chat-widget.js" in client.get("/help").text
+
+
+def _png() -> bytes:
+    from io import BytesIO
+
+    from PIL import Image
+
+    buffer = BytesIO()
+    Image.new("RGB", (30, 20), "green").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_an_agent_sends_the_customer_a_file_from_the_workspace(client, people):
+    conversation_id, token = start_visitor(client, "zh")
+    assert say(client, conversation_id, "转人工", token).status_code == 201
+    sign_in(client, people.agent)
+    path = f"/console/conversations/{conversation_id}/file"
+    page = client.get(f"/console/conversations/{conversation_id}").text
+    assert f'action="{path}"' in page and 'enctype="multipart/form-data"' in page
+
+    # No file, or a program dressed as a picture: the page says why, nothing reaches the chat.
+    empty = client.post(path, data={"csrf_token": csrf_of(client)}, follow_redirects=False)
+    assert empty.status_code == 422 and "请选择要发送的文件" in empty.text
+    disguised = client.post(
+        path,
+        data={"csrf_token": csrf_of(client)},
+        files={"file": ("guide.png", b"MZ\x90\x00" + b"\x00" * 200, "image/png")},
+        follow_redirects=False,
+    )
+    assert disguised.status_code == 422 and 'id="error-chat_file"' in disguised.text
+    forged = client.post(
+        path, data={"csrf_token": "forged"}, files={"file": ("steps.png", _png(), "image/png")}
+    )
+    assert forged.status_code == 403
+
+    sent = client.post(
+        path,
+        data={"csrf_token": csrf_of(client), "caption": "按图中步骤操作"},
+        files={"file": ("steps.png", _png(), "image/png")},
+        follow_redirects=False,
+    )
+    assert sent.status_code == 303
+    messages = client.get(f"/api/v1/conversations/{conversation_id}", headers=token).json()
+    last = messages["messages"][-1]
+    assert last["author"] == "agent" and last["text"] == "按图中步骤操作"
+    (shared,) = last["data"]["attachments"]
+    assert client.get(shared["url"], headers=token).content == _png()  # the customer can open it
+    assert 'class="chat-picture"' in client.get(f"/console/conversations/{conversation_id}").text

@@ -19,15 +19,16 @@ from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from walletdesk.cases import queue, service
 from walletdesk.cases.console import DONE, _choices
 from walletdesk.cases.models import Case
-from walletdesk.cases.webforms import display_for, field_errors
-from walletdesk.conversations import realtime
+from walletdesk.cases.webforms import display_for, field_errors, read_form
+from walletdesk.conversations import attachments, realtime
 from walletdesk.conversations import service as conversations
 from walletdesk.conversations.models import Conversation
-from walletdesk.errors import DomainError, NotFound
+from walletdesk.errors import DomainError, NotFound, ValidationFailed
 from walletdesk.i18n import N_
 from walletdesk.identity import service as identity
 from walletdesk.identity.models import User
 from walletdesk.identity.permissions import require_permission
+from walletdesk.uploads import ALLOWED
 from walletdesk.web.deps import Context, Ctx, Id
 
 router = APIRouter(include_in_schema=False)
@@ -36,6 +37,7 @@ Action = Callable[[Conversation, User, dict[str, str]], None]
 
 CHAT_DONE = {
     "chat_reply": N_("Reply sent."),
+    "chat_file": N_("File sent."),
     "chat_assign": N_("The conversation is yours."),
     "chat_transfer": N_("Conversation handed on."),
     "chat_close": N_("Conversation ended; the customer was told."),
@@ -105,6 +107,7 @@ def _page(
         current=conversation.id,
         current_kind="conversation",
         **_choices(),
+        accept=",".join(ALLOWED),
         show=display_for(ctx),
         errors=errors or {},
         values=values or {},
@@ -152,6 +155,26 @@ def reply(conversation_id: Id, ctx: Context) -> Response:
         )
 
     return act(ctx, conversation_id, "chat_reply", action)
+
+
+@router.post("/console/conversations/{conversation_id}/file")
+def send_file(conversation_id: Id, ctx: Context) -> Response:
+    """A screenshot or PDF for the customer, checked like theirs, with an optional caption."""
+    _values, uploads = read_form(ctx, files_field="file")
+
+    def action(conversation: Conversation, agent: User, values: dict[str, str]) -> None:
+        if not uploads or not uploads[0].data:
+            raise ValidationFailed("Choose a file to send.", field="file")
+        attachments.send_file(
+            ctx.db,
+            conversation=conversation,
+            sender=agent,
+            upload=uploads[0],
+            text=values.get("caption", ""),
+            settings=ctx.settings,
+        )
+
+    return act(ctx, conversation_id, "chat_file", action)
 
 
 @router.post("/console/conversations/{conversation_id}/assign")
