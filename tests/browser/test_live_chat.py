@@ -219,6 +219,14 @@ def test_a_visitor_sends_a_screenshot_and_the_agent_sees_it(
     expect(transcript.locator(".chat-file")).to_contain_text("文件: 付款失败.png")
     _shown(agent, "#transcript .chat-picture")
 
+    # The agent sends a picture back from the workspace; the visitor sees it without a reload.
+    agent.set_input_files("#chat-file", files=[{**shot, "name": "步骤.png"}])
+    agent.locator("#chat-file-form button[type=submit]").click()
+    expect(agent.locator("#transcript")).to_contain_text("步骤.png")
+    answer = visitor.locator(".wd-chat-msg.from-agent.kind-attachment")
+    expect(answer.locator(".wd-chat-picture")).to_be_visible()
+    _shown(visitor, ".wd-chat-msg.from-agent .wd-chat-picture")
+
     # The file is the conversation's: another visitor's browser cannot fetch it.
     url = f"/api/v1/conversations/{stored['id']}/attachments/"
     href = transcript.locator(".chat-file").first.get_attribute("href") or ""

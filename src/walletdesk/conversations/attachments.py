@@ -58,8 +58,10 @@ def send_file(
     data = {"kind": "attachment", "attachments": [described]}
     caption = text.strip() or row.file_name
     if sender is not None and sender.is_staff:
-        message = service.reply_as_agent(db, conversation=conversation, agent=sender, text=caption)
-        message.data = data
+        # With its file from the start: the live frame the customer receives carries it.
+        message = service.reply_as_agent(
+            db, conversation=conversation, agent=sender, text=caption, data=data
+        )
     else:
         message = service.post_message(
             db,

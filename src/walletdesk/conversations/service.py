@@ -308,17 +308,23 @@ def _stored(db: Session, *, conversation: Conversation, message: Message) -> Non
 
 
 def reply_as_agent(
-    db: Session, *, conversation: Conversation, agent: User, text: str, ip: str = ""
+    db: Session,
+    *,
+    conversation: Conversation,
+    agent: User,
+    text: str,
+    ip: str = "",
+    data: Mapping[str, Any] | None = None,
 ) -> Message:
     """An agent answers; a conversation no one holds becomes theirs first (so the customer
-    sees who joined), one held by another agent stays theirs."""
+    sees who joined), one held by another agent stays theirs. `data`: e.g. the file sent."""
     require_permission(agent, "conversation.work")
     if conversation.state == "closed":
         raise Conflict("This conversation has ended.", code="conversation_closed")
     if secret_asked(text) is None and conversation.assignee_id is None:
         assign(db, conversation=conversation, agent=agent, by=agent, ip=ip)
     message = post_message(
-        db, conversation=conversation, author="agent", text=text, author_id=agent.id
+        db, conversation=conversation, author="agent", text=text, author_id=agent.id, data=data
     )
     _audit(db, agent, "conversation.reply", conversation, {"seq": message.seq}, ip)
     return message

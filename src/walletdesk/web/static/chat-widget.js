@@ -368,6 +368,7 @@
         ready().then((url) => {
           const picture = el("img", "wd-chat-picture");
           picture.alt = file.name;
+          picture.addEventListener("load", () => { this.list.scrollTop = this.list.scrollHeight; });
           picture.src = url;
           box.insertBefore(picture, link);
         }).catch(() => {});
