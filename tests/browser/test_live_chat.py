@@ -20,7 +20,12 @@ FAKE_PHRASE = "abandon ability able about above absent absorb abstract absurd ab
 def _say(page: Page, text: str) -> None:
     page.fill(".wd-chat-input", text)
     page.locator(".wd-chat-send").click()
-    expect(page.locator(".wd-chat-msg.from-customer").last).to_contain_text(text[:4])
+    try:
+        expect(page.locator(".wd-chat-msg.from-customer").last).to_contain_text(text[:4])
+    except AssertionError as exc:  # say what the widget showed instead
+        error = page.locator(".wd-chat-error").text_content()
+        typed = page.locator(".wd-chat-input").input_value()
+        raise AssertionError(f"{exc}\nwidget error: {error!r}; input: {typed!r}") from exc
 
 
 def _seqs(page: Page, selector: str) -> list[int]:
