@@ -80,10 +80,12 @@
     }
 
     async call(method, path, body) {
+      // A FormData body (a file) goes as multipart, with the browser's own Content-Type.
+      const form = body instanceof FormData;
       const response = await fetch(`${API}${path}`, {
         method,
-        headers: this.headers(body !== undefined),
-        body: body === undefined ? undefined : JSON.stringify(body),
+        headers: this.headers(body !== undefined && !form),
+        body: body === undefined || form ? body : JSON.stringify(body),
         credentials: base === window.location.origin ? "same-origin" : "omit",
       });
       let data = null;
@@ -442,19 +444,7 @@
         form.append("file", file, file.name);
         const caption = this.input.value.trim();
         if (caption) form.append("text", caption);
-        const headers = this.headers(false);
-        const response = await fetch(`${API}/${this.stored.id}/attachments`, {
-          method: "POST",
-          headers,
-          body: form,
-          credentials: base === window.location.origin ? "same-origin" : "omit",
-        });
-        let data = null;
-        try { data = await response.json(); } catch (e) { data = null; }
-        if (!response.ok) {
-          const said = data && (data.error ? data.error.message : data.message || data.detail);
-          throw new Error(typeof said === "string" ? said : this.texts.failed);
-        }
+        const data = await this.call("POST", `/${this.stored.id}/attachments`, form);
         if (caption) this.input.value = "";
         this.add(data);
         if (!this.socket || this.socket.readyState !== WebSocket.OPEN) await this.catchUp();
