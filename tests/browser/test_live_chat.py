@@ -6,10 +6,11 @@ workspace and answers live; a reload on either side loses nothing and doubles no
 from __future__ import annotations
 
 import re
+import time
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, Route, expect
 
 from tests.browser_support import LiveServer, sign_in_as
 
@@ -121,6 +122,44 @@ def test_a_visitor_and_an_agent_chat_live_and_a_reload_loses_nothing(
     _set_presence(agent, "away")
     agent_context.close()
     visitor_context.close()
+
+
+def test_what_the_visitor_types_while_a_message_is_on_its_way_is_kept(
+    browser: Browser, live_server: LiveServer
+):
+    """The answer to a message's POST comes after the assistant has replied: a customer who
+    types the next line meanwhile keeps it, and a message that fails comes back to the box."""
+    context = browser.new_context(base_url=live_server.url, locale="zh-CN")
+    visitor = context.new_page()
+    visitor.goto("/help?lang=zh")
+    visitor.locator(".wd-chat-launcher").click()
+    box = visitor.locator(".wd-chat-input")
+    held: list[Route] = []
+    messages = "**/api/v1/conversations/*/messages"
+    visitor.route(
+        messages, lambda route: held.append(route)
+    )  # the server's answer waits until released
+    visitor.fill(".wd-chat-input", "我的充值还没到账")
+    visitor.locator(".wd-chat-send").click()
+    expect(box).to_have_value("")
+    deadline = time.monotonic() + 10
+    while not held and time.monotonic() < deadline:
+        visitor.wait_for_timeout(50)
+    box.press_sequentially("已经两个小时了")
+    held.pop().continue_()
+    expect(visitor.locator(".wd-chat-msg.from-customer").last).to_contain_text("我的充值")
+    expect(box).to_have_value("已经两个小时了")
+
+    visitor.unroute(messages)
+    visitor.route(
+        messages,
+        lambda route: route.fulfill(status=503, json={"error": {"message": "服务暂时不可用"}}),
+    )
+    visitor.locator(".wd-chat-send").click()
+    expect(visitor.locator(".wd-chat-error")).to_contain_text("服务暂时不可用")
+    expect(box).to_have_value("已经两个小时了")
+    expect(visitor.locator(".wd-chat-messages")).not_to_contain_text("已经两个小时了")
+    context.close()
 
 
 def test_where_websockets_are_blocked_the_queue_place_still_moves_live(

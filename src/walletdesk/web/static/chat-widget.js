@@ -420,17 +420,26 @@
       const text = this.input.value.trim();
       if (!text) return;
       this.showError("");
+      // The box empties as the message leaves: the answer to the POST can come after the
+      // assistant's reply, and the customer may be typing the next message by then.
+      this.input.value = "";
       try {
         await this.ensureConversation();
         // Sent by POST, which answers with the stored message (or why it was refused);
         // what follows (an answer, a warning) comes over the live connection or the catch-up.
         const message = await this.call("POST", `/${this.stored.id}/messages`, { text });
-        this.input.value = "";
         this.add(message);
         if (!this.socket || this.socket.readyState !== WebSocket.OPEN) await this.catchUp();
       } catch (error) {
+        this.giveBack(text);
         this.showError(error.message);
       }
+    }
+
+    giveBack(text) {
+      // A message that was not sent goes back in the box, before anything typed since.
+      const typed = this.input.value.trim();
+      this.input.value = typed ? `${text}\n${typed}` : text;
     }
 
     async sendFile(file) {
@@ -438,17 +447,18 @@
       const before = { text: this.status.textContent, hidden: this.status.hidden };
       this.status.textContent = this.texts.sending_file;
       this.status.hidden = false;
+      const caption = this.input.value.trim(); // the file's caption leaves with it
+      if (caption) this.input.value = "";
       try {
         await this.ensureConversation();
         const form = new FormData();
         form.append("file", file, file.name);
-        const caption = this.input.value.trim();
         if (caption) form.append("text", caption);
         const data = await this.call("POST", `/${this.stored.id}/attachments`, form);
-        if (caption) this.input.value = "";
         this.add(data);
         if (!this.socket || this.socket.readyState !== WebSocket.OPEN) await this.catchUp();
       } catch (error) {
+        if (caption) this.giveBack(caption);
         this.showError(error.message);
       } finally {
         if (this.status.textContent === this.texts.sending_file) { // no newer state shown since
