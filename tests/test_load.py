@@ -17,8 +17,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 
-from tests.cases.conftest import REQUIRED, png_bytes
+from tests.cases.conftest import REQUIRED
 from tests.conftest import PASSWORD
+from tests.images import png_bytes
 from tests.live import serving
 from walletdesk.db import session_scope
 from walletdesk.identity import service as identity

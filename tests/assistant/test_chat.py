@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import bearer
+from tests.images import png_bytes
 from walletdesk.config import Settings
 from walletdesk.db import session_scope
 from walletdesk.helpcenter import service as helpcenter
@@ -156,20 +157,10 @@ def test_an_assistant_that_fails_is_retried_and_at_last_hands_over(app, client, 
     assert by(conversation, "system")[-1]["data"]["kind"] == "queue"
 
 
-def _png() -> bytes:
-    from io import BytesIO
-
-    from PIL import Image
-
-    buffer = BytesIO()
-    Image.new("RGB", (40, 20), "blue").save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
 def send_file(client, conversation_id: int, headers: dict[str, str], caption: str = "") -> None:
     response = client.post(
         f"/api/v1/conversations/{conversation_id}/attachments",
-        files={"file": ("screen.png", _png(), "image/png")},
+        files={"file": ("screen.png", png_bytes(), "image/png")},
         data={"text": caption} if caption else {},
         headers=headers,
     )

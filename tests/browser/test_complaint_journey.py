@@ -17,7 +17,7 @@ from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
 from tests.browser_support import LiveServer, sign_in_as
-from tests.cases.conftest import png_bytes
+from tests.images import png_bytes
 from walletdesk.cases.models import Case, CaseCommitment
 from walletdesk.db import make_engine, make_sessionmaker, session_scope
 from walletdesk.identity import service as identity

@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import Browser, Page, Route, expect
 
 from tests.browser_support import LiveServer, sign_in_as
+from tests.images import png_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 FAKE_PHRASE = "abandon ability able about above absent absorb abstract absurd abuse access accident"
@@ -207,16 +208,6 @@ def test_where_websockets_are_blocked_the_queue_place_still_moves_live(
         context.close()
 
 
-def _png() -> bytes:
-    from io import BytesIO
-
-    from PIL import Image
-
-    buffer = BytesIO()
-    Image.new("RGB", (120, 80), (30, 90, 200)).save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
 def _shown(page: Page, selector: str) -> None:
     """The picture was fetched and decoded (not a broken image) within 10 s."""
     page.wait_for_function(
@@ -243,7 +234,7 @@ def test_a_visitor_sends_a_screenshot_and_the_agent_sees_it(
     expect(visitor.locator(".wd-chat-error")).to_be_visible()
     expect(visitor.locator(".wd-chat-file-box")).to_have_count(0)
 
-    shot = {"name": "付款失败.png", "mimeType": "image/png", "buffer": _png()}
+    shot = {"name": "付款失败.png", "mimeType": "image/png", "buffer": png_bytes()}
     visitor.locator(".wd-chat-file").set_input_files(files=[shot])
     sent = visitor.locator(".wd-chat-msg.from-customer.kind-attachment")
     expect(sent).to_contain_text("付款失败.png")

@@ -18,7 +18,7 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from tests.browser_support import LiveServer, fill_step_up_code, sign_in_as
-from tests.identity.support import png_bytes
+from tests.images import png_bytes
 from walletdesk.db import make_engine, make_sessionmaker, session_scope
 from walletdesk.identity import service as identity
 from walletdesk.wallet import service as wallet
@@ -94,8 +94,8 @@ def _register(page: Page) -> None:
 def _verify_identity(page: Page, agent: Page, tmp_path) -> None:
     """Basic real-name verification with both sides of the ID card; the agent approves it."""
     front, back = tmp_path / "id-front.png", tmp_path / "id-back.png"
-    front.write_bytes(png_bytes("red", (320, 200)))
-    back.write_bytes(png_bytes("blue", (320, 200)))
+    front.write_bytes(png_bytes(320, 200, color="red"))
+    back.write_bytes(png_bytes(320, 200, color="blue"))
     page.goto("/security/kyc")
     page.fill("#real_name", NAME)
     page.select_option("#id_type", "id_card")

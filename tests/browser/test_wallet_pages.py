@@ -17,7 +17,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser_support import LiveServer, fill_step_up_code, sign_in_as
-from tests.identity.support import VALID_ID_CARD, png_bytes
+from tests.identity.support import VALID_ID_CARD
+from tests.images import png_bytes
 from walletdesk.db import make_engine, make_sessionmaker, session_scope
 from walletdesk.identity import kyc
 from walletdesk.identity import service as identity
@@ -50,7 +51,7 @@ def customer(live_server: LiveServer) -> Iterator[Customer]:
         agent = identity.find_by_login(db, live_server.logins["agent"]["login"])
         assert user is not None and agent is not None
         if user.kyc_level == "unverified":
-            photos = {"id_front": png_bytes("red"), "id_back": png_bytes("blue")}
+            photos = {"id_front": png_bytes(color="red"), "id_back": png_bytes(color="blue")}
             submission = kyc.submit(
                 db,
                 settings=live_server.settings,

@@ -3,13 +3,11 @@ through the portal or the service, and a second browser for another customer."""
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from PIL import Image
 
 from tests.conftest import csrf_of, sign_in
 from walletdesk.cases import service
@@ -39,14 +37,6 @@ REQUIRED = {
 }
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 200
 PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
-
-
-def png_bytes(
-    width: int = 6, height: int = 4, color: tuple[int, int, int] = (200, 30, 30)
-) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (width, height), color).save(buffer, format="PNG")
-    return buffer.getvalue()
 
 
 def case_form(client: TestClient, category: str = "deposit_withdrawal", **fields: Any) -> dict:

@@ -3,8 +3,9 @@ case that is not theirs looks exactly like one that does not exist."""
 
 from __future__ import annotations
 
-from tests.cases.conftest import csrf_header, make_case, png_bytes
+from tests.cases.conftest import csrf_header, make_case
 from tests.conftest import bearer, csrf_of, sign_in
+from tests.images import png_bytes
 
 
 def _main(html: str) -> str:

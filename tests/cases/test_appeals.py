@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from tests.cases.conftest import png_bytes
 from tests.cases.test_complaints import lines_of, state
 from tests.conftest import bearer, csrf_of, sign_in
+from tests.images import png_bytes
 from tests.wallet.test_adjustments import paid_withdrawal
 from walletdesk.approvals import service as approvals
 from walletdesk.approvals.models import Approval

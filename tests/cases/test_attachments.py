@@ -11,10 +11,10 @@ from tests.cases.conftest import (
     case_id_of,
     csrf_header,
     make_case,
-    png_bytes,
     submit_case,
 )
 from tests.conftest import csrf_of, sign_in
+from tests.images import png_bytes
 from walletdesk.cases.attachments import safe_file_name
 
 

@@ -14,9 +14,10 @@ import pytest
 from anyio import open_file  # noqa: F401 (imported now: the first file served would do it on the loop)
 from sqlalchemy import select
 
-from tests.cases.conftest import PDF, png_bytes
+from tests.cases.conftest import PDF
 from tests.conftest import PASSWORD, bearer, csrf_of, sign_in
 from tests.identity.support import texts_to
+from tests.images import png_bytes
 from tests.risk.conftest import fund, prepare
 from walletdesk.approvals import service as approvals
 from walletdesk.audit.models import AuditEntry

@@ -3,20 +3,12 @@ by who may read the conversation."""
 
 from __future__ import annotations
 
-import io
-
 from fastapi.testclient import TestClient
-from PIL import Image
 
 from tests.conversations.conftest import start_visitor
+from tests.images import png_bytes
 
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 200
-
-
-def _png() -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (20, 10), "red").save(buffer, format="PNG")
-    return buffer.getvalue()
 
 
 def test_a_screenshot_becomes_a_message_and_only_the_conversation_can_fetch_it(
@@ -25,7 +17,7 @@ def test_a_screenshot_becomes_a_message_and_only_the_conversation_can_fetch_it(
     conversation_id, token = start_visitor(client, "en")
     sent = client.post(
         f"/api/v1/conversations/{conversation_id}/attachments",
-        files={"file": ("screen.txt", _png(), "text/plain")},
+        files={"file": ("screen.txt", png_bytes(), "text/plain")},
         data={"text": "the error"},
         headers=token,
     )
@@ -37,7 +29,7 @@ def test_a_screenshot_becomes_a_message_and_only_the_conversation_can_fetch_it(
     assert described["content_type"] == "image/png"
     fetched = client.get(described["url"], headers=token)
     assert fetched.status_code == 200
-    assert fetched.content == _png()
+    assert fetched.content == png_bytes()
     _other, other_token = start_visitor(client, "en")
     assert client.get(described["url"], headers=other_token).status_code == 404
 

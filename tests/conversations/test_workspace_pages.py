@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from tests.conftest import csrf_of, sign_in
 from tests.conversations.conftest import say, start_visitor
+from tests.images import png_bytes
 
 FAKE_PHRASE = "abandon ability able about above absent absorb abstract absurd abuse access accident"
 
@@ -129,16 +130,6 @@ def test_the_portal_shows_the_customers_chats(client, people):
     assert "/static/chat-widget.js" in client.get("/help").text
 
 
-def _png() -> bytes:
-    from io import BytesIO
-
-    from PIL import Image
-
-    buffer = BytesIO()
-    Image.new("RGB", (30, 20), "green").save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
 def test_an_agent_sends_the_customer_a_file_from_the_workspace(client, people):
     conversation_id, token = start_visitor(client, "zh")
     assert say(client, conversation_id, "转人工", token).status_code == 201
@@ -158,14 +149,14 @@ def test_an_agent_sends_the_customer_a_file_from_the_workspace(client, people):
     )
     assert disguised.status_code == 422 and 'id="error-chat_file"' in disguised.text
     forged = client.post(
-        path, data={"csrf_token": "forged"}, files={"file": ("steps.png", _png(), "image/png")}
+        path, data={"csrf_token": "forged"}, files={"file": ("steps.png", png_bytes(), "image/png")}
     )
     assert forged.status_code == 403
 
     sent = client.post(
         path,
         data={"csrf_token": csrf_of(client), "caption": "按图中步骤操作"},
-        files={"file": ("steps.png", _png(), "image/png")},
+        files={"file": ("steps.png", png_bytes(), "image/png")},
         follow_redirects=False,
     )
     assert sent.status_code == 303
@@ -173,5 +164,7 @@ def test_an_agent_sends_the_customer_a_file_from_the_workspace(client, people):
     last = messages["messages"][-1]
     assert last["author"] == "agent" and last["text"] == "按图中步骤操作"
     (shared,) = last["data"]["attachments"]
-    assert client.get(shared["url"], headers=token).content == _png()  # the customer can open it
+    assert (
+        client.get(shared["url"], headers=token).content == png_bytes()
+    )  # the customer can open it
     assert 'class="chat-picture"' in client.get(f"/console/conversations/{conversation_id}").text

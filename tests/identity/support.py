@@ -3,11 +3,9 @@ pass for codes and sessions (by moving their timestamps back)."""
 
 from __future__ import annotations
 
-import io
 import re
 from datetime import timedelta
 
-from PIL import Image
 from sqlalchemy import select
 
 from walletdesk.identity import sms
@@ -54,9 +52,3 @@ def pass_time_for_sessions(app, user_id: int, *, minutes: int) -> None:
 def user_by_phone(app, phone: str) -> User | None:
     with app.state.sessionmaker() as db:
         return db.scalar(select(User).where(User.phone == phone))
-
-
-def png_bytes(color: str = "red", size: tuple[int, int] = (64, 40)) -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", size, color).save(out, format="PNG")
-    return out.getvalue()

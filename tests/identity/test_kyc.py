@@ -8,7 +8,8 @@ import stat
 from sqlalchemy import select
 
 from tests.conftest import bearer, csrf_of, sign_in
-from tests.identity.support import VALID_ID_CARD, png_bytes
+from tests.identity.support import VALID_ID_CARD
+from tests.images import png_bytes
 from walletdesk.audit.models import AuditEntry
 from walletdesk.identity import service
 from walletdesk.identity.kyc import valid_id_number
@@ -29,10 +30,10 @@ def submit_basic(client, *, front: bytes | None = None, id_number: str = VALID_I
         files={
             "id_front": (
                 "front.png",
-                front if front is not None else png_bytes("red"),
+                front if front is not None else png_bytes(color="red"),
                 "image/png",
             ),
-            "id_back": ("back.png", png_bytes("blue"), "image/png"),
+            "id_back": ("back.png", png_bytes(color="blue"), "image/png"),
         },
         follow_redirects=False,
     )
@@ -93,8 +94,8 @@ def test_rejection_needs_a_reason_the_customer_then_sees(client, app, people):
             "id_number": VALID_ID_CARD,
         },
         files={
-            "id_front": ("a.png", png_bytes("red"), "image/png"),
-            "id_back": ("b.png", png_bytes("blue"), "image/png"),
+            "id_front": ("a.png", png_bytes(color="red"), "image/png"),
+            "id_back": ("b.png", png_bytes(color="blue"), "image/png"),
         },
         headers=headers,
     )
@@ -150,7 +151,7 @@ def test_files_that_are_not_real_photos_are_refused(client, app, people, setting
 
 def test_advanced_needs_basic_first_and_one_pending_at_a_time(client, people):
     headers = bearer(client, people.customer)
-    selfie = {"selfie": ("me.png", png_bytes("green"), "image/png")}
+    selfie = {"selfie": ("me.png", png_bytes(color="green"), "image/png")}
     early = client.post(
         "/api/v1/me/security/kyc?lang=en", data={"level": "advanced"}, files=selfie, headers=headers
     )
