@@ -42,6 +42,7 @@ test: lint typecheck unit
 eval: install
 	$(PY) bench/eval_search.py
 	$(PY) bench/eval_assistant.py --quiet
+	$(PY) bench/eval_handover.py
 
 bench: install
 	$(PY) bench/run.py

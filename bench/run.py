@@ -15,6 +15,7 @@ HERE = Path(__file__).parent
 BENCHMARKS = (
     "eval_search.py",
     "eval_redaction.py",
+    "eval_handover.py",
     "ledger_bench.py",
     "inbox_sla.py",
     "chat.py",

@@ -6,6 +6,7 @@ import asyncio
 import importlib
 import logging
 import secrets
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
@@ -26,6 +27,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from walletdesk import __version__, jobs, money
+from walletdesk.assistant import handover
 from walletdesk.config import Settings
 from walletdesk.conversations import realtime, streams
 from walletdesk.db import (
@@ -131,6 +133,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runner = jobs.start_inline(factory=factory, settings=settings)
         await anyio.to_thread.run_sync(_start_search_model, settings, factory)
+        # The chat assistant's handover classifier: trained beside start-up (a second of CPU),
+        # so that the first chat message does not wait for it.
+        threading.Thread(target=handover.warm, name="handover-warm", daemon=True).start()
         await app.state.chat_hub.start()
         await app.state.queue_watch.start()
         yield

@@ -1,11 +1,17 @@
-"""When the assistant hands over to a person at once, and when it must not: the rules of
-assistant/rules.yaml on messages written for this test (zh Simplified and Traditional, en)."""
+"""When the assistant hands over to a person at once, and when it must not: the decision of
+assistant/handover.py (the distress words of rules.yaml, then the classifier trained on
+handover-training.yaml) on messages written for this test (zh Simplified and Traditional, en),
+none of which is a training message."""
 
 from __future__ import annotations
 
-import pytest
+from pathlib import Path
 
-from walletdesk.assistant.rules import handover_reason, normalised, smalltalk_kind
+import pytest
+import yaml
+
+from walletdesk.assistant import handover
+from walletdesk.assistant.rules import always_reason, normalised, smalltalk_kind
 
 HANDOVER = [
     # asked for a person
@@ -96,14 +102,76 @@ NO_HANDOVER = [
 ]
 
 
-@pytest.mark.parametrize(("text", "reason"), HANDOVER)
-def test_hands_over_at_once(text, reason):
-    assert handover_reason(normalised(text)) == reason
+# Unmistakable: each one must be decided right (a person asked for in so many words, a report
+# that is nothing else, words of crisis; questions that only mention people, scams or hours).
+MUST = {
+    "转人工": "customer_request",
+    "人工客服": "customer_request",
+    "talk to a human": "customer_request",
+    "connect me to an agent": "customer_request",
+    "我的账号被盗了": "account_stolen",
+    "my account was hacked": "account_stolen",
+    "我被骗了，刚把验证码告诉了对方": "fraud",
+    "I gave them my recovery phrase and now my USDT is gone": "fraud",
+    "我不想活了": "distress",
+    "I want to die": "distress",
+    "人工客服几点上班": None,
+    "what are your support hours": None,
+    "怎么辨别假客服": None,
+    "how do I protect my account from hackers": None,
+    "充值一直没到账": None,
+    "thanks": None,
+}
 
 
-@pytest.mark.parametrize("text", NO_HANDOVER)
-def test_answers_instead_of_handing_over(text):
-    assert handover_reason(normalised(text)) is None
+def _decided(text: str) -> str | None:
+    return handover.reason_for(text)
+
+
+@pytest.mark.parametrize(("text", "reason"), MUST.items())
+def test_the_unmistakable_are_decided_right(text, reason):
+    assert _decided(text) == reason
+
+
+def test_most_of_the_messages_written_for_this_test_are_decided_right():
+    """A learned decision is judged on the whole list: at least 90% right, and no more than
+    one question handed over that should have been answered (a false alarm makes a customer
+    wait for a person to answer what the help center answers at once)."""
+    wrong = [(t, r, _decided(t)) for t, r in HANDOVER if _decided(t) != r]
+    alarms = [(t, _decided(t)) for t in NO_HANDOVER if _decided(t) is not None]
+    total = len(HANDOVER) + len(NO_HANDOVER)
+    assert len(wrong) + len(alarms) <= total * 0.1, (wrong, alarms)
+    assert len(alarms) <= 3, alarms
+
+
+def test_distress_words_go_over_whatever_the_classifier_says():
+    for text in ("我不想活了，被骗光了", "I lost all my savings, I can't go on"):
+        assert always_reason(normalised(text)) == "distress"
+        assert _decided(text) == "distress"
+
+
+def test_no_test_or_evaluation_message_is_a_training_message():
+    """The figures of this test and of bench/eval_handover.py say something only while the
+    classifier never saw their messages."""
+    trained = {normalised(e.text) for e in handover.load_examples()}
+    evaluation = Path(__file__).parents[2] / "bench" / "handover-queries.yaml"
+    held = [q["text"] for q in yaml.safe_load(evaluation.read_text("utf-8"))["queries"]]
+    mine = [t for t, _ in HANDOVER] + NO_HANDOVER + list(MUST)
+    assert not [t for t in [*held, *mine] if normalised(t) in trained]
+
+
+def test_the_training_messages_cover_every_reason_in_both_languages():
+    examples = handover.load_examples()
+    for lang in ("zh", "en"):
+        for label in (handover.NONE, *handover.REASONS):
+            assert sum(e.lang == lang and e.label == label for e in examples) >= 20, (lang, label)
+
+
+def test_a_training_file_with_an_unknown_reason_is_refused(tmp_path):
+    bad = tmp_path / "training.yaml"
+    bad.write_text('messages:\n  - {text: "hi", lang: en, label: angry}\n', "utf-8")
+    with pytest.raises(ValueError, match="angry"):
+        handover.load_examples(bad)
 
 
 def test_enough_examples_in_both_languages():

@@ -1,5 +1,6 @@
-"""The assistant's rules (rules.yaml): when to hand a conversation over to a person at once,
-what counts as small talk, and which details a problem article's case category needs.
+"""The assistant's rules (rules.yaml): the words that hand a conversation over to a person
+whatever else is said (distress), what counts as small talk, and which details a problem
+article's case category needs. The rest of the handover decision is learned (handover.py).
 """
 
 from __future__ import annotations
@@ -24,15 +25,9 @@ PRIORITY: dict[str, str] = {"distress": "urgent", "account_stolen": "high", "fra
 class HandoverRule:
     reason: str
     always: tuple[re.Pattern[str], ...]
-    ask: tuple[re.Pattern[str], ...]
-    unless: tuple[re.Pattern[str], ...]
 
     def matches(self, text: str) -> bool:
-        if any(p.search(text) for p in self.always):
-            return True
-        return any(p.search(text) for p in self.ask) and not any(
-            p.search(text) for p in self.unless
-        )
+        return any(p.search(text) for p in self.always)
 
 
 @dataclass(frozen=True)
@@ -55,12 +50,7 @@ def _patterns(spec: Any) -> tuple[re.Pattern[str], ...]:
 def load_rules(path: Path = RULES_PATH) -> Rules:
     data = yaml.safe_load(path.read_text("utf-8"))
     handover = tuple(
-        HandoverRule(
-            reason=reason,
-            always=_patterns(spec.get("always")),
-            ask=_patterns(spec.get("ask")),
-            unless=_patterns(spec.get("unless")),
-        )
+        HandoverRule(reason=reason, always=_patterns(spec.get("always")))
         for reason, spec in data["handover"].items()
     )
     return Rules(
@@ -77,8 +67,8 @@ def normalised(text: str) -> str:
     return re.sub(r"\s+", " ", clean(text)).strip()
 
 
-def handover_reason(text: str) -> str | None:
-    """The first handover rule `text` (normalised) matches, or None."""
+def always_reason(text: str) -> str | None:
+    """The first handover rule whose patterns `text` (normalised) matches, or None."""
     for rule in load_rules().handover:
         if rule.matches(text):
             return rule.reason

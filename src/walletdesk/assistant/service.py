@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from walletdesk.assistant import details, rules
+from walletdesk.assistant import details, handover, rules
 from walletdesk.assistant.messages import field_list, lang_of, say
 from walletdesk.helpcenter import service as helpcenter
 from walletdesk.money import format_minor
@@ -80,7 +80,7 @@ def reply(
     lang = lang_of(lang)
     state = _Memory.of(memory)
     said = rules.normalised(text)
-    reason = rules.handover_reason(said)
+    reason = handover.reason_for(text)
     if reason is not None:
         return _handover(reason, state, lang)
     if state.missing:
