@@ -144,6 +144,33 @@ def test_most_of_the_messages_written_for_this_test_are_decided_right():
     assert len(alarms) <= 3, alarms
 
 
+# What the customer wants to do, said as "我想…" / "I want…": the words that also begin "我想死"
+# and "I want to die" are not distress by themselves.
+WANTS = [
+    "我想给你们提个建议",
+    "我想注销账户",
+    "我想提现",
+    "我想退款",
+    "我想改密码",
+    "我想充值",
+    "我要改绑银行卡",
+    "我想取消这笔交易",
+    "我真的很着急",
+    "I want to give feedback",
+    "I would like to close my account",
+    "I want a refund",
+    "i want to change my password",
+    "I want to cancel this transfer",
+    "I just want my money back",
+    "I am really worried about my withdrawal",
+]
+
+
+@pytest.mark.parametrize("text", WANTS)
+def test_saying_what_one_wants_to_do_is_answered_not_handed_over(text):
+    assert _decided(text) is None
+
+
 def test_distress_words_go_over_whatever_the_classifier_says():
     for text in ("我不想活了，被骗光了", "I lost all my savings, I can't go on"):
         assert always_reason(normalised(text)) == "distress"
@@ -156,7 +183,7 @@ def test_no_test_or_evaluation_message_is_a_training_message():
     trained = {normalised(e.text) for e in handover.load_examples()}
     evaluation = Path(__file__).parents[2] / "bench" / "handover-queries.yaml"
     held = [q["text"] for q in yaml.safe_load(evaluation.read_text("utf-8"))["queries"]]
-    mine = [t for t, _ in HANDOVER] + NO_HANDOVER + list(MUST)
+    mine = [t for t, _ in HANDOVER] + NO_HANDOVER + list(MUST) + WANTS
     assert not [t for t in [*held, *mine] if normalised(t) in trained]
 
 
