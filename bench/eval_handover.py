@@ -35,7 +35,6 @@ from walletdesk.assistant import handover  # noqa: E402
 QUERIES = Path(__file__).with_name("handover-queries.yaml")
 SPLIT_SEED = "handover-split"
 DEV_SHARE = 0.4
-REASONS = ("customer_request", "fraud", "account_stolen", "distress")
 
 
 @dataclass(frozen=True)
@@ -91,7 +90,7 @@ def report(label: str, queries: list[Query], *, list_mistakes: bool) -> None:
             f"; false alarms {ratio(alarms, len(should_not))}"
         )
         recalls = []
-        for reason in REASONS:
+        for reason in handover.REASONS:
             group = [(q, got) for q, got in mine if q.expect == reason]
             recalls.append(f"{reason} {ratio(sum(got == reason for _, got in group), len(group))}")
         print(f"  recall: {'; '.join(recalls)}")

@@ -10,7 +10,7 @@ import time
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, Route, expect
+from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 
 from tests.browser_support import LiveServer, sign_in_as
 from tests.images import png_bytes
@@ -30,6 +30,19 @@ def _say(page: Page, text: str) -> None:
         raise AssertionError(f"{exc}\nwidget error: {error!r}; input: {typed!r}") from exc
 
 
+def _open_chat(
+    browser: Browser, live_server: LiveServer, *, without_websockets: bool = False
+) -> tuple[BrowserContext, Page]:
+    """A new visitor on the Chinese help center, with the chat panel opened."""
+    context = browser.new_context(base_url=live_server.url, locale="zh-CN")
+    if without_websockets:  # as behind a proxy that blocks them
+        context.add_init_script("delete window.WebSocket;")
+    page = context.new_page()
+    page.goto("/help?lang=zh")
+    page.locator(".wd-chat-launcher").click()
+    return context, page
+
+
 def _seqs(page: Page, selector: str) -> list[int]:
     return [
         int(s) for s in page.locator(selector).evaluate_all("els => els.map(e => e.dataset.seq)")
@@ -47,10 +60,7 @@ def _set_presence(agent: Page, status: str) -> None:
 def test_a_visitor_and_an_agent_chat_live_and_a_reload_loses_nothing(
     browser: Browser, live_server: LiveServer
 ):
-    visitor_context = browser.new_context(base_url=live_server.url, locale="zh-CN")
-    visitor = visitor_context.new_page()
-    visitor.goto("/help?lang=zh")
-    visitor.locator(".wd-chat-launcher").click()
+    visitor_context, visitor = _open_chat(browser, live_server)
     expect(visitor.locator(".wd-chat-panel")).to_be_visible()
     expect(visitor.locator(".wd-chat-launcher")).to_have_text("在线咨询")
 
@@ -130,16 +140,12 @@ def test_what_the_visitor_types_while_a_message_is_on_its_way_is_kept(
 ):
     """The answer to a message's POST comes after the assistant has replied: a customer who
     types the next line meanwhile keeps it, and a message that fails comes back to the box."""
-    context = browser.new_context(base_url=live_server.url, locale="zh-CN")
-    visitor = context.new_page()
-    visitor.goto("/help?lang=zh")
-    visitor.locator(".wd-chat-launcher").click()
+    context, visitor = _open_chat(browser, live_server)
     box = visitor.locator(".wd-chat-input")
     held: list[Route] = []
     messages = "**/api/v1/conversations/*/messages"
-    visitor.route(
-        messages, lambda route: held.append(route)
-    )  # the server's answer waits until released
+    # The server's answer waits until the test releases it.
+    visitor.route(messages, lambda route: held.append(route))
     visitor.fill(".wd-chat-input", "我的充值还没到账")
     visitor.locator(".wd-chat-send").click()
     expect(box).to_have_value("")
@@ -170,11 +176,7 @@ def test_where_websockets_are_blocked_the_queue_place_still_moves_live(
     without a reload when the customer ahead of them is taken by an agent."""
     visitors = []
     for _ in range(2):
-        context = browser.new_context(base_url=live_server.url, locale="zh-CN")
-        context.add_init_script("delete window.WebSocket;")  # as behind a proxy that blocks it
-        page = context.new_page()
-        page.goto("/help?lang=zh")
-        page.locator(".wd-chat-launcher").click()
+        context, page = _open_chat(browser, live_server, without_websockets=True)
         _say(page, "你好")
         page.locator(".wd-chat-person").click()
         expect(page.locator(".wd-chat-status")).to_contain_text(re.compile(r"排第 \d+ 位"))
@@ -221,10 +223,7 @@ def _shown(page: Page, selector: str) -> None:
 def test_a_visitor_sends_a_screenshot_and_the_agent_sees_it(
     browser: Browser, live_server: LiveServer
 ):
-    visitor_context = browser.new_context(base_url=live_server.url, locale="zh-CN")
-    visitor = visitor_context.new_page()
-    visitor.goto("/help?lang=zh")
-    visitor.locator(".wd-chat-launcher").click()
+    visitor_context, visitor = _open_chat(browser, live_server)
     expect(visitor.locator(".wd-chat-attach")).to_have_text("发送文件")
     _say(visitor, "充值失败了，我截了图")
 

@@ -1,5 +1,5 @@
 """Helpers of the SLA tests: Shanghai wall-clock times, the timeline's clock set by the test,
-a case opened through the service, and a case's clocks by metric."""
+a case opened through the service (at a moment of the test's), and a case's clocks by metric."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pytest
 from tests.cases.conftest import REQUIRED
 from walletdesk.cases import events, service
 from walletdesk.cases.sla import tracking
+from walletdesk.db import session_scope
 from walletdesk.identity.models import User
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -42,6 +43,13 @@ def open_case(db, customer: User, settings, category: str = "deposit_withdrawal"
         settings=settings,
         force=True,
     )
+
+
+def case_opened_at(app, customer: User, clock: Clock, moment: datetime) -> int:
+    """At `moment` (the timeline's clock set to it), `customer` opens a case: its id."""
+    clock.at(moment)
+    with session_scope(app.state.sessionmaker) as db:
+        return open_case(db, customer, app.state.settings).id
 
 
 def by_metric(db, case_id: int) -> dict[str, list]:

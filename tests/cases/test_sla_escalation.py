@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from tests.cases.sla_support import Clock, by_metric, cst, open_case
+from tests.cases.sla_support import Clock, by_metric, case_opened_at, cst, open_case
 from tests.conftest import sign_in
 from walletdesk.audit.models import AuditEntry
 from walletdesk.cases import service
@@ -80,10 +80,7 @@ def test_a_warning_then_a_breach_each_once(app, people, client, clock):
 
 
 def test_a_clock_paused_on_the_customer_never_fires(app, people, clock):
-    settings = app.state.settings
-    clock.at(cst(2026, 12, 2, 10, 0))
-    with session_scope(app.state.sessionmaker) as db:
-        case_id = open_case(db, people.customer, settings).id
+    case_id = case_opened_at(app, people.customer, clock, cst(2026, 12, 2, 10, 0))
     clock.at(cst(2026, 12, 2, 10, 30))
     with session_scope(app.state.sessionmaker) as db:
         case, agent = db.get(service.Case, case_id), db.get(User, people.agent.id)

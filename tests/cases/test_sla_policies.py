@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cases.sla_support import Clock, by_metric, cst, local, open_case
+from tests.cases.sla_support import Clock, by_metric, case_opened_at, cst, local, open_case
 from walletdesk.cases import service
 from walletdesk.cases.sla import tracking
 from walletdesk.cases.sla.policies import PoliciesInvalid, load_policy, parse_duration
@@ -44,9 +44,7 @@ def test_a_new_case_starts_its_first_response_and_resolution_clocks(app, people,
 
 def test_the_first_answer_of_staff_meets_the_first_response(app, people, clock):
     settings = app.state.settings
-    clock.at(cst(2026, 12, 2, 10, 0))
-    with session_scope(app.state.sessionmaker) as db:
-        case_id = open_case(db, people.customer, settings).id
+    case_id = case_opened_at(app, people.customer, clock, cst(2026, 12, 2, 10, 0))
     clock.at(cst(2026, 12, 2, 11, 30))
     with session_scope(app.state.sessionmaker) as db:
         case = db.get(service.Case, case_id)
@@ -67,9 +65,8 @@ def test_waiting_on_the_customer_pauses_and_their_answer_resumes_across_a_weeken
     app, people, clock
 ):
     settings = app.state.settings
-    clock.at(cst(2026, 12, 4, 16, 0))  # Friday 16:00; the team works 09:00-18:00 Mon-Fri
-    with session_scope(app.state.sessionmaker) as db:
-        case_id = open_case(db, people.customer, settings).id
+    # Friday 16:00; the team works 09:00-18:00 Mon-Fri.
+    case_id = case_opened_at(app, people.customer, clock, cst(2026, 12, 4, 16, 0))
     with session_scope(app.state.sessionmaker) as db:
         clocks = by_metric(db, case_id)
         assert local(clocks["first_response"][0].due_at) == cst(2026, 12, 7, 11, 0)  # Monday
@@ -109,10 +106,7 @@ def test_waiting_on_the_customer_pauses_and_their_answer_resumes_across_a_weeken
 def test_national_day_and_its_adjusted_working_saturday(app, people, clock):
     """Wednesday 30 September 2026, 17:00: 1 to 7 October are closed, Saturday 10 October is
     worked in their place and Sunday 11 October is not."""
-    settings = app.state.settings
-    clock.at(cst(2026, 9, 30, 17, 0))
-    with session_scope(app.state.sessionmaker) as db:
-        case_id = open_case(db, people.customer, settings).id
+    case_id = case_opened_at(app, people.customer, clock, cst(2026, 9, 30, 17, 0))
     with session_scope(app.state.sessionmaker) as db:
         clocks = by_metric(db, case_id)
         # 1h on 30 September, then 3h from the morning of Thursday 8 October.
@@ -123,9 +117,7 @@ def test_national_day_and_its_adjusted_working_saturday(app, people, clock):
 
 def test_a_resolved_case_reopened_runs_its_resolution_clock_again(app, people, clock):
     settings = app.state.settings
-    clock.at(cst(2026, 12, 2, 10, 0))
-    with session_scope(app.state.sessionmaker) as db:
-        case_id = open_case(db, people.customer, settings).id
+    case_id = case_opened_at(app, people.customer, clock, cst(2026, 12, 2, 10, 0))
     clock.at(cst(2026, 12, 2, 11, 0))
     with session_scope(app.state.sessionmaker) as db:
         case, agent = db.get(service.Case, case_id), db.get(User, people.agent.id)
@@ -173,10 +165,7 @@ def test_targets_by_type_priority_and_channel(tmp_path: Path):
 
 def test_the_clock_counts_a_year_the_holiday_library_does_not_know(app, people, clock):
     """Late December the next year's holidays are not published yet: the clock still runs."""
-    settings = app.state.settings
-    clock.at(cst(2026, 12, 31, 17, 0))
-    with session_scope(app.state.sessionmaker) as db:
-        case_id = open_case(db, people.customer, settings).id
+    case_id = case_opened_at(app, people.customer, clock, cst(2026, 12, 31, 17, 0))
     with session_scope(app.state.sessionmaker) as db:
         due = local(by_metric(db, case_id)["first_response"][0].due_at)
         assert due is not None and due.year == 2027
@@ -210,9 +199,8 @@ def test_a_complaint_follows_its_own_targets_and_states(app, people, clock):
 
 def test_a_priority_change_retargets_the_running_clocks_but_not_the_met_ones(app, people, clock):
     settings = app.state.settings
-    clock.at(cst(2026, 12, 2, 10, 0))  # a Wednesday; normal: 4h to answer, 45h to resolve
-    with session_scope(app.state.sessionmaker) as db:
-        case_id = open_case(db, people.customer, settings).id
+    # A Wednesday; normal: 4h to answer, 45h to resolve.
+    case_id = case_opened_at(app, people.customer, clock, cst(2026, 12, 2, 10, 0))
     clock.at(cst(2026, 12, 2, 10, 20))
     with session_scope(app.state.sessionmaker) as db:
         case, agent = db.get(service.Case, case_id), db.get(User, people.agent.id)

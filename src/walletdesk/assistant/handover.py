@@ -58,10 +58,6 @@ def _clean(text: str) -> str:
     return textnorm.clean(str(text)[:MAX_CHARS])
 
 
-def _words(text: str) -> list[str]:
-    return [w for w in textnorm.segment(text) if w.strip() and w.strip() not in "，。？！,.?!"]
-
-
 def _features() -> FeatureUnion:
     return FeatureUnion(
         [
@@ -74,7 +70,7 @@ def _features() -> FeatureUnion:
             (
                 "words",
                 TfidfVectorizer(
-                    tokenizer=_words,
+                    tokenizer=textnorm.feature_words,
                     token_pattern=None,
                     lowercase=False,
                     ngram_range=(1, 2),

@@ -93,8 +93,8 @@ def _clean(text: str) -> str:
     return textnorm.clean(str(text)[:MAX_CHARS])
 
 
-def _words(text: str) -> list[str]:
-    return [w for w in textnorm.segment(text) if w.strip() and w.strip() not in "，。？！,.?!"]
+def _words(text: str) -> list[str]:  # by this name in the models already built (pickled)
+    return textnorm.feature_words(text)
 
 
 @dataclass

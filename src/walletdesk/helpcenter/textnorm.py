@@ -163,6 +163,11 @@ def segment(text: str) -> list[str]:
     return [w for w in _tokenizer().cut(text, HMM=False) if w.strip()]
 
 
+def feature_words(text: str) -> list[str]:
+    """The words a trained model counts: `segment`'s, without the punctuation marks."""
+    return [w for w in segment(text) if w.strip() not in "，。？！,.?!"]
+
+
 def lexicon_english_words() -> set[str]:
     """The single English words of the lexicon, so that typos can be corrected towards them."""
     data = _read_lexicon_file()
